@@ -1,0 +1,93 @@
+"""emotionnet: facial emotion recognition for photos, video files and live cameras.
+
+>>> from emotionnet import EmotionRecognizer
+>>> result = EmotionRecognizer().predict("examples/images/astronaut.png")  # doctest: +SKIP
+
+Public names are imported lazily (PEP 562), so ``import emotionnet`` stays cheap: torch and
+OpenCV load on first use of a name that needs them; nothing touches the network.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .annotate import annotate as annotate
+    from .detection import FaceDetector as FaceDetector
+    from .device import resolve_device as resolve_device
+    from .errors import (
+        ChecksumError as ChecksumError,
+        DetectorError as DetectorError,
+        EmotionNetError as EmotionNetError,
+        ImageNotFoundError as ImageNotFoundError,
+        ImageReadError as ImageReadError,
+        InvalidImageError as InvalidImageError,
+        InvalidInputError as InvalidInputError,
+        ModelNotFoundError as ModelNotFoundError,
+        OfflineError as OfflineError,
+        VideoReadError as VideoReadError,
+        WeightsError as WeightsError,
+    )
+    from .io import load_image as load_image
+    from .labels import EMOTIONS as EMOTIONS, Emotion as Emotion
+    from .model import EmotionNet as EmotionNet, create_model as create_model
+    from .preprocessing import FacePreprocess as FacePreprocess
+    from .pretrained import load_model as load_model
+    from .recognizer import EmotionRecognizer as EmotionRecognizer
+    from .registry import (
+        DetectorEntry as DetectorEntry,
+        ModelEntry as ModelEntry,
+        WeightsFile as WeightsFile,
+        get_model_entry as get_model_entry,
+        list_models as list_models,
+        register_model as register_model,
+    )
+    from .results import Face as Face, FacePrediction as FacePrediction, ImagePrediction as ImagePrediction
+
+_EXPORTS: dict[str, str] = {
+    "annotate": "annotate",
+    "FaceDetector": "detection",
+    "resolve_device": "device",
+    "load_image": "io",
+    "Emotion": "labels",
+    "EMOTIONS": "labels",
+    "EmotionNet": "model",
+    "create_model": "model",
+    "FacePreprocess": "preprocessing",
+    "load_model": "pretrained",
+    "EmotionRecognizer": "recognizer",
+    "DetectorEntry": "registry",
+    "ModelEntry": "registry",
+    "WeightsFile": "registry",
+    "get_model_entry": "registry",
+    "list_models": "registry",
+    "register_model": "registry",
+    "Face": "results",
+    "FacePrediction": "results",
+    "ImagePrediction": "results",
+    **{
+        name: "errors"
+        for name in (
+            "ChecksumError", "DetectorError", "EmotionNetError", "ImageNotFoundError", "ImageReadError",
+            "InvalidImageError", "InvalidInputError", "ModelNotFoundError", "OfflineError",
+            "VideoReadError", "WeightsError",
+        )
+    },
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'emotionnet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

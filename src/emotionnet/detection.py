@@ -1,0 +1,123 @@
+"""FaceDetector: YuNet (OpenCV ``FaceDetectorYN``, bundled ONNX) or OpenCV's Haar cascade."""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from .errors import DetectorError, InvalidInputError
+from .hub import fetch
+from .io import ImageSource, load_image
+from .registry import get_detector_entry
+from .results import Face
+
+Backend = Literal["yunet", "haar"]
+
+
+class FaceDetector:
+    """Find faces (box, 5 landmarks, score) in photos and frames of any size.
+
+    Args:
+        backend: ``"yunet"`` (default: accurate, landmarks) or ``"haar"`` (OpenCV's frontal
+            face cascade: no landmarks, score always 1.0).
+        model: YuNet weights from the registry: ``"yunet"`` (the ``n`` variant) or ``"yunet_s"``.
+        score_threshold: Drop YuNet detections below this confidence.
+        nms_threshold: IoU above which overlapping YuNet boxes are merged.
+        min_face_size: Drop faces whose shorter box side is below this many pixels.
+        max_side: Downscale images whose longer side exceeds this before detecting (boxes
+            are mapped back to the input's pixels). ``None`` never downscales.
+
+    Thread-safe: one detector may serve several threads.
+
+    >>> FaceDetector().detect(np.zeros((100, 100, 3), np.uint8))
+    ()
+    """
+
+    def __init__(
+        self,
+        backend: Backend = "yunet",
+        *,
+        model: str = "yunet",
+        score_threshold: float = 0.6,
+        nms_threshold: float = 0.3,
+        min_face_size: int = 16,
+        max_side: int | None = 640,
+    ) -> None:
+        if backend not in ("yunet", "haar"):
+            raise InvalidInputError(f"detector backend must be 'yunet' or 'haar', got {backend!r}")
+        if not 0.0 <= score_threshold <= 1.0 or not 0.0 <= nms_threshold <= 1.0:
+            raise InvalidInputError("score_threshold and nms_threshold must lie in [0, 1]")
+        if max_side is not None and max_side < 32:
+            raise InvalidInputError(f"max_side must be at least 32 or None, got {max_side}")
+        self.backend: Backend = backend
+        self.score_threshold = score_threshold
+        self.nms_threshold = nms_threshold
+        self.min_face_size = min_face_size
+        self.max_side = max_side
+        self._lock = threading.Lock()
+        self._yunet: cv2.FaceDetectorYN | None = None
+        self._haar: cv2.CascadeClassifier | None = None
+        if backend == "yunet":
+            path = fetch(get_detector_entry(model).weights)
+            try:
+                self._yunet = cv2.FaceDetectorYN.create(
+                    str(path), "", (320, 320), score_threshold, nms_threshold, 5000
+                )
+            except cv2.error as exc:
+                raise DetectorError(f"OpenCV could not load YuNet from {path}: {exc}") from exc
+        else:
+            cascade = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+            self._haar = cv2.CascadeClassifier(cascade)
+            if self._haar.empty():
+                raise DetectorError(f"OpenCV could not load the Haar cascade {cascade}")
+
+    def __repr__(self) -> str:
+        return (
+            f"FaceDetector(backend={self.backend!r}, score_threshold={self.score_threshold}, "
+            f"min_face_size={self.min_face_size}, max_side={self.max_side})"
+        )
+
+    def detect(self, image: ImageSource) -> tuple[Face, ...]:
+        """Faces in ``image`` (see :func:`emotionnet.load_image`), highest score first.
+
+        Returns an empty tuple when there are none.
+        """
+        bgr = load_image(image)
+        h, w = bgr.shape[:2]
+        scale = 1.0
+        if self.max_side is not None and max(h, w) > self.max_side:
+            scale = self.max_side / max(h, w)
+            bgr = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        rows = self._detect_yunet(bgr) if self._yunet is not None else self._detect_haar(bgr)
+        faces = []
+        for row in rows:
+            x, y, bw, bh = (float(v) / scale for v in row[:4])
+            x0, y0 = max(x, 0.0), max(y, 0.0)
+            bw, bh = min(x + bw, w) - x0, min(y + bh, h) - y0
+            if min(bw, bh) < max(self.min_face_size, 1):
+                continue
+            marks = None
+            if len(row) >= 15:
+                marks = tuple((float(row[4 + 2 * i]) / scale, float(row[5 + 2 * i]) / scale) for i in range(5))
+            faces.append(Face(box=(x0, y0, bw, bh), landmarks=marks, score=float(row[-1]) if len(row) >= 15 else 1.0))
+        return tuple(sorted(faces, key=lambda f: -f.score))
+
+    def _detect_yunet(self, bgr: np.ndarray) -> np.ndarray:
+        assert self._yunet is not None
+        with self._lock:
+            self._yunet.setInputSize((bgr.shape[1], bgr.shape[0]))
+            try:
+                _, found = self._yunet.detect(bgr)
+            except cv2.error as exc:
+                raise DetectorError(f"YuNet failed on a {bgr.shape[1]}x{bgr.shape[0]} image: {exc}") from exc
+        return np.zeros((0, 15), np.float32) if found is None else found
+
+    def _detect_haar(self, bgr: np.ndarray) -> np.ndarray:
+        assert self._haar is not None
+        gray = cv2.equalizeHist(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+        with self._lock:
+            boxes = self._haar.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+        return np.asarray(boxes, np.float32).reshape(-1, 4)

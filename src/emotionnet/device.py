@@ -1,0 +1,37 @@
+"""Resolve a device spec once: ``"auto"`` picks CUDA, then MPS, then CPU."""
+
+from __future__ import annotations
+
+import torch
+
+from .errors import InvalidInputError
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda[:N]"``, ``"mps"`` or a ``torch.device`` into a usable device.
+
+    Raises:
+        InvalidInputError: the spec is malformed or names a device this machine does not have.
+
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if device is None or device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InvalidInputError(f"device must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidInputError(f"device {device!r} requested but CUDA is not available; use device='auto' or 'cpu'")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise InvalidInputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise InvalidInputError(f"device {device!r} requested but MPS is not available; use device='auto' or 'cpu'")
+    if dev.type not in {"cpu", "cuda", "mps"}:
+        raise InvalidInputError(f"unsupported device type {dev.type!r}; use 'cpu', 'cuda' or 'mps'")
+    return dev

@@ -1,0 +1,104 @@
+"""Weights files: bundled in the wheel or fetched from the Hugging Face Hub, always sha256-checked.
+
+All Hub access goes through :func:`huggingface_hub.hf_hub_download` with a pinned revision, so
+``HF_ENDPOINT``, ``HF_HOME``, ``HF_HUB_OFFLINE`` and the shared cache work as everywhere else, and
+a cached file loads with no network call. Hub exceptions are mapped onto :mod:`emotionnet.errors`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+import huggingface_hub
+from huggingface_hub import errors as hf_errors
+
+from ._version import __version__
+from .errors import ChecksumError, ModelNotFoundError, OfflineError, WeightsError
+from .registry import WeightsFile
+
+
+def bundled_path(filename: str) -> Path:
+    """Path of a file shipped inside the wheel's ``emotionnet/weights/`` folder."""
+    return Path(str(resources.files("emotionnet") / "weights" / filename))
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(path: str | os.PathLike, expected: str) -> Path:
+    """Return ``path`` if its sha256 is ``expected``; raise :class:`ChecksumError` otherwise."""
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ChecksumError(str(path), expected, actual)
+    return Path(path)
+
+
+def fetch(
+    weights: WeightsFile,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    force_download: bool = False,
+) -> Path:
+    """Local path of a verified weights file: the bundled copy, else the Hub cache, else a download.
+
+    Raises:
+        ModelNotFoundError: the repo, revision or file does not exist on the Hub.
+        OfflineError: not cached and the Hub is unreachable or ``HF_HUB_OFFLINE=1``.
+        ChecksumError: the bytes differ from the registry's sha256; a downloaded copy is removed
+            from the cache so that the next call downloads it again.
+        WeightsError: any other failure to obtain the file (HTTP error, incomplete download).
+    """
+    if weights.bundled and not force_download:
+        local = bundled_path(weights.filename)
+        if local.is_file():
+            return verify(local, weights.sha256)
+        if weights.repo_id is None:
+            raise WeightsError(f"Bundled weights {weights.filename} are missing from the installed package; reinstall")
+    if weights.repo_id is None:
+        raise ModelNotFoundError(f"{weights.filename} is not published on the Hub")
+    where = f"{weights.repo_id}@{weights.revision} / {weights.filename}"
+    try:
+        path = huggingface_hub.hf_hub_download(
+            weights.repo_id,
+            weights.filename,
+            revision=weights.revision,
+            cache_dir=cache_dir,
+            force_download=force_download,
+            library_name="emotionnet",
+            library_version=__version__,
+        )
+    except (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError, hf_errors.EntryNotFoundError) as exc:
+        if isinstance(exc, hf_errors.LocalEntryNotFoundError):
+            raise OfflineError(
+                f"{where} is not in the cache and the Hub cannot be reached (offline mode, or no network). "
+                "Run once with network access, or run `emotionnet download` first."
+            ) from exc
+        raise ModelNotFoundError(f"Not found on the Hub: {where} ({type(exc).__name__})") from exc
+    except (hf_errors.OfflineModeIsEnabled, ConnectionError, TimeoutError) as exc:
+        raise OfflineError(f"Cannot reach the Hub for {where}: {exc}") from exc
+    except (hf_errors.HfHubHTTPError, OSError) as exc:
+        raise WeightsError(f"Could not download {where}: {exc}") from exc
+    try:
+        return verify(path, weights.sha256)
+    except ChecksumError:
+        _evict(Path(path))
+        raise
+
+
+def _evict(path: Path) -> None:
+    """Remove a cached snapshot link and the blob it points to."""
+    blob = path.resolve()
+    for p in {path, blob}:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass

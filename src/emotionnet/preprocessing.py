@@ -1,0 +1,86 @@
+"""From a detected face to the model's input, exactly as training saw it.
+
+FER2013 faces are tight, roughly eye-level, 48x48 grayscale crops. :class:`FacePreprocess` cuts a
+square around a face box with the margin that matches that framing, optionally levels the eyes
+using landmarks, converts to grayscale, resizes and normalises. Training normalises with the very
+same :meth:`FacePreprocess.normalize`, so inference and training cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from .results import Face
+
+
+@dataclass(frozen=True)
+class FacePreprocess:
+    """How faces are cut and normalised for a given checkpoint.
+
+    Args:
+        size: Side of the square model input in pixels.
+        mean: Mean subtracted from pixel values scaled to [0, 1].
+        std: Standard deviation divided out after the mean.
+        margin: Extra border around the detector box, as a fraction of the box side.
+        align: Rotate the crop so the eyes are level (needs landmarks).
+    """
+
+    size: int = 48
+    mean: float = 0.5
+    std: float = 0.25
+    margin: float = 0.0
+    align: bool = True
+
+    def crop(self, gray: np.ndarray, face: Face) -> np.ndarray:
+        """Cut one face from a grayscale ``(H, W)`` uint8 image into a ``(size, size)`` uint8 crop.
+
+        The square is centred on the box, ``max(w, h) * (1 + margin)`` wide, rotated so the eyes
+        are level when ``align`` and landmarks are set; pixels outside the image repeat the edge.
+        """
+        x, y, w, h = face.box
+        cx, cy = x + w / 2, y + h / 2
+        side = max(w, h) * (1 + self.margin)
+        angle = 0.0
+        if self.align and face.landmarks is not None and len(face.landmarks) >= 2:
+            (rx, ry), (lx, ly) = face.landmarks[0], face.landmarks[1]
+            angle = math.degrees(math.atan2(ly - ry, lx - rx))
+            if abs(angle) > 45:  # implausible landmarks: keep the box as is
+                angle = 0.0
+        native = max(int(round(side)), 1)
+        matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+        matrix[:, 2] += (native / 2 - cx, native / 2 - cy)
+        patch = cv2.warpAffine(gray, matrix, (native, native), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        interp = cv2.INTER_AREA if native > self.size else cv2.INTER_LINEAR
+        return cv2.resize(patch, (self.size, self.size), interpolation=interp)
+
+    def crops(self, bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+        """All faces of one BGR image as a ``(N, size, size)`` uint8 array."""
+        if not faces:
+            return np.zeros((0, self.size, self.size), np.uint8)
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        return np.stack([self.crop(gray, face) for face in faces])
+
+    def normalize(self, faces: torch.Tensor) -> torch.Tensor:
+        """uint8 faces ``(N, S, S)`` or ``(N, 1, S, S)`` -> float ``(N, 1, S, S)``, normalised."""
+        if faces.dim() == 3:
+            faces = faces.unsqueeze(1)
+        return (faces.float() / 255.0 - self.mean) / self.std
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (stored in the registry and ``config.json``)."""
+        return asdict(self)
+
+    def describe(self) -> str:
+        """One-line human description, used in the model card."""
+        how = "eye-aligned " if self.align else ""
+        return (
+            f"{how}square crop, box + {self.margin:.0%} margin, grayscale, resized to "
+            f"{self.size}x{self.size}, (x/255 - {self.mean}) / {self.std}"
+        )

@@ -1,0 +1,71 @@
+"""``load_model``: a registry name, a Hub repo id or a local directory -> a ready EmotionNet."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import torch
+
+from .device import resolve_device
+from .errors import ModelNotFoundError
+from .hub import fetch
+from .model import EmotionNet, load_weights
+from .registry import ModelEntry, get_model_entry, list_models
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def load_model(
+    model: str | os.PathLike | ModelEntry = "default",
+    *,
+    revision: str | None = None,
+    device: str | torch.device = "cpu",
+    cache_dir: str | os.PathLike | None = None,
+    force_download: bool = False,
+) -> EmotionNet:
+    """Load a trained :class:`EmotionNet` in eval mode on ``device``.
+
+    Args:
+        model: ``"default"``, a registered name (see :func:`list_models`), a
+            :class:`ModelEntry`, a local directory written by ``save_pretrained``, or a Hub repo
+            id (``"owner/name"``) holding ``config.json`` + ``model.safetensors``.
+        revision: Hub revision for a repo id (pin a 40-hex commit for reproducibility).
+            Registered names are already pinned.
+        device: Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``).
+        cache_dir: Hub cache folder (default: ``HF_HOME``'s).
+        force_download: Download again even if cached.
+
+    Raises:
+        ModelNotFoundError: unknown name, missing directory, or repo not on the Hub.
+        OfflineError: not cached and the Hub is unreachable.
+        ChecksumError: a registered file's sha256 does not match.
+        WeightsError: corrupt, truncated or mismatched weights.
+
+    Registered and Hub checkpoints carry their preprocessing, labels and calibration
+    temperature (``model.preprocess``, ``model.labels``, ``model.temperature``).
+    """
+    dev = resolve_device(device)
+    if isinstance(model, ModelEntry) or (isinstance(model, str) and (model == "default" or model in list_models())):
+        entry = model if isinstance(model, ModelEntry) else get_model_entry(model)
+        path = fetch(entry.weights, cache_dir=cache_dir, force_download=force_download)
+        net = EmotionNet(
+            **entry.architecture,
+            temperature=entry.temperature,
+            preprocess=entry.preprocess.to_dict(),
+            labels=list(entry.labels),
+        )
+        return load_weights(net, path, dev)
+    path = Path(model)
+    if path.is_dir():
+        return EmotionNet.from_pretrained(path).to(dev)
+    name = str(model)
+    if not _REPO_ID.match(name) or path.exists():
+        known = ", ".join(list_models()) or "none registered yet"
+        raise ModelNotFoundError(
+            f"Unknown model {name!r}: not a registered name ({known}), a model directory, or an 'owner/name' Hub repo id"
+        )
+    return EmotionNet.from_pretrained(
+        name, revision=revision, cache_dir=cache_dir, force_download=force_download
+    ).to(dev)

@@ -1,0 +1,181 @@
+"""EmotionRecognizer: detection -> face preprocessing -> EmotionNet -> typed results."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Literal, overload
+
+import numpy as np
+import torch
+
+from .detection import FaceDetector
+from .device import resolve_device
+from .errors import InvalidImageError, InvalidInputError
+from .io import ImageSource, load_image
+from .model import EmotionNet
+from .pretrained import load_model
+from .registry import ModelEntry
+from .results import Box, Face, FacePrediction, ImagePrediction
+
+
+class EmotionRecognizer:
+    """Find faces and classify their emotions, on images, batches, video frames and cameras.
+
+    Args:
+        model: ``"default"`` (bundled, offline), a registered name, a :class:`ModelEntry`, a
+            ``save_pretrained`` directory, a Hub repo id, or an :class:`EmotionNet` instance.
+        detector: ``"yunet"`` (default), ``"haar"``, a :class:`FaceDetector`, or ``None`` to
+            only classify boxes you pass to :meth:`predict` (or crops to :meth:`classify_faces`).
+        device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
+        batch_size: Faces per forward pass; all faces of all images in one call are batched.
+        tta: Average each face with its mirror image (slower, slightly more accurate).
+        revision: Hub revision when ``model`` is a repo id.
+
+    Thread-safe: concurrent ``predict`` calls may share one instance.
+
+    >>> recognizer = EmotionRecognizer()  # doctest: +SKIP
+    >>> recognizer.predict("examples/images/astronaut.png").emotions  # doctest: +SKIP
+    (<Emotion.HAPPY: 'happy'>,)
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike | ModelEntry | EmotionNet = "default",
+        *,
+        detector: str | FaceDetector | None = "yunet",
+        device: str | torch.device = "auto",
+        batch_size: int = 64,
+        tta: bool = False,
+        revision: str | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise InvalidInputError(f"batch_size must be >= 1, got {batch_size}")
+        self.device = resolve_device(device)
+        if isinstance(model, EmotionNet):
+            self.model = model.to(self.device).eval()
+        else:
+            self.model = load_model(model, revision=revision, device=self.device)
+        self.model = self.model.to(memory_format=torch.channels_last)
+        self.preprocess = self.model.preprocess
+        self.detector = FaceDetector(detector) if isinstance(detector, str) else detector  # type: ignore[arg-type]
+        self.batch_size = batch_size
+        self.tta = tta
+
+    def __repr__(self) -> str:
+        return (
+            f"EmotionRecognizer(device={str(self.device)!r}, detector={self.detector!r}, "
+            f"batch_size={self.batch_size}, tta={self.tta})"
+        )
+
+    @overload
+    def predict(
+        self, image: ImageSource, *, boxes: Sequence[Box] | None = None, color: Literal["bgr", "rgb"] = "bgr"
+    ) -> ImagePrediction: ...
+
+    @overload
+    def predict(
+        self,
+        image: list[ImageSource],
+        *,
+        boxes: Sequence[Sequence[Box]] | None = None,
+        color: Literal["bgr", "rgb"] = "bgr",
+    ) -> list[ImagePrediction]: ...
+
+    def predict(self, image, *, boxes=None, color="bgr"):  # type: ignore[no-untyped-def]
+        """Detect faces and classify their emotions.
+
+        Args:
+            image: A path, encoded bytes or a uint8 array (see :func:`emotionnet.load_image`),
+                or a list of these (returns a list; all faces are batched together).
+            boxes: Classify these ``(x, y, w, h)`` boxes instead of detecting (one list per
+                image when ``image`` is a list).
+            color: Channel order of array inputs: ``"bgr"`` (OpenCV) or ``"rgb"``.
+
+        Returns:
+            An :class:`ImagePrediction` (a list of them for a list input).
+
+        Raises:
+            InvalidInputError: empty list, bad boxes, or no detector and no boxes.
+            ImageNotFoundError, ImageReadError, InvalidImageError: unusable image.
+        """
+        if isinstance(image, list):
+            if not image:
+                raise InvalidInputError("predict() got an empty list; pass at least one image")
+            if boxes is not None and len(boxes) != len(image):
+                raise InvalidInputError(f"boxes has {len(boxes)} entries for {len(image)} images; give one list per image")
+            per_image = boxes if boxes is not None else [None] * len(image)
+            return self._predict_many(list(image), list(per_image), color)
+        return self._predict_many([image], [boxes], color)[0]
+
+    def _predict_many(
+        self, images: list[ImageSource], boxes: list[Sequence[Box] | None], color: Literal["bgr", "rgb"]
+    ) -> list[ImagePrediction]:
+        decoded = [load_image(img, color=color) for img in images]
+        faces = [self._faces(bgr, b) for bgr, b in zip(decoded, boxes)]
+        crops = [self.preprocess.crops(bgr, f) for bgr, f in zip(decoded, faces)]
+        probs = self.predict_proba(np.concatenate(crops)) if any(len(f) for f in faces) else np.zeros((0, 7))
+        out, start = [], 0
+        for img, bgr, fs in zip(images, decoded, faces):
+            rows = probs[start : start + len(fs)]
+            start += len(fs)
+            preds = tuple(FacePrediction(face=f, scores=tuple(float(p) for p in row)) for f, row in zip(fs, rows))
+            source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
+            out.append(ImagePrediction(faces=preds, width=bgr.shape[1], height=bgr.shape[0], source=source))
+        return out
+
+    def _faces(self, bgr: np.ndarray, boxes: Sequence[Box] | None) -> tuple[Face, ...]:
+        if boxes is None:
+            if self.detector is None:
+                raise InvalidInputError("This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]")
+            return self.detector.detect(bgr)
+        h, w = bgr.shape[:2]
+        faces = []
+        for box in boxes:
+            if len(box) != 4 or not all(np.isfinite(v) for v in box):
+                raise InvalidInputError(f"A box is (x, y, w, h) with 4 finite numbers, got {box!r}")
+            x, y, bw, bh = (float(v) for v in box)
+            if bw < 1 or bh < 1:
+                raise InvalidInputError(f"Box {box!r} has zero or negative size")
+            if x >= w or y >= h or x + bw <= 0 or y + bh <= 0:
+                raise InvalidInputError(f"Box {box!r} lies entirely outside the {w}x{h} image")
+            faces.append(Face(box=(x, y, bw, bh)))
+        return tuple(faces)
+
+    def classify_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> list[FacePrediction]:
+        """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
+
+        Each crop is used whole: converted to grayscale and resized to the model's input.
+        Each result's box is the whole crop.
+        """
+        if isinstance(faces, np.ndarray):
+            if faces.ndim not in (2, 3, 4):
+                raise InvalidImageError(f"faces must be (H, W), (N, H, W) or (N, H, W, C), got shape {faces.shape}")
+            crops = [faces] if faces.ndim == 2 else list(faces)
+        else:
+            crops = list(faces)
+        if not crops:
+            raise InvalidInputError("classify_faces() got no faces")
+        bgrs = [load_image(c) for c in crops]
+        whole = [Face(box=(0.0, 0.0, float(b.shape[1]), float(b.shape[0]))) for b in bgrs]
+        pre = replace(self.preprocess, margin=0.0, align=False)
+        batch = np.stack([pre.crops(b, [f])[0] for b, f in zip(bgrs, whole)])
+        probs = self.predict_proba(batch)
+        return [FacePrediction(face=f, scores=tuple(float(p) for p in row)) for f, row in zip(whole, probs)]
+
+    @torch.inference_mode()
+    def predict_proba(self, crops: np.ndarray) -> np.ndarray:
+        """Probabilities ``(N, 7)`` for preprocessed uint8 crops ``(N, size, size)``."""
+        size = self.preprocess.size
+        if crops.dtype != np.uint8 or crops.ndim != 3 or crops.shape[1:] != (size, size):
+            raise InvalidImageError(f"crops must be uint8 (N, {size}, {size}), got {crops.dtype} {crops.shape}")
+        out = []
+        for start in range(0, len(crops), self.batch_size):
+            x = self.preprocess.normalize(torch.from_numpy(crops[start : start + self.batch_size]))
+            x = x.to(self.device, memory_format=torch.channels_last)
+            p = self.model.predict_proba(x)
+            if self.tta:
+                p = (p + self.model.predict_proba(torch.flip(x, dims=[3]))) / 2
+            out.append(p.cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(self.model.labels)), np.float32)

@@ -1,0 +1,146 @@
+"""The one table of published checkpoints (torchvision weights-enum style).
+
+Each :class:`ModelEntry` declares where its weights live, their sha256, the architecture, the
+preprocessing it was trained with, its labels, calibration temperature and measured metrics.
+New weights get a new entry; a published file is never replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidInputError, ModelNotFoundError
+from .labels import EMOTIONS
+from .preprocessing import FacePreprocess
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True)
+class WeightsFile:
+    """Where one weights file lives and what its bytes must hash to.
+
+    Args:
+        filename: File name, inside the wheel's ``emotionnet/weights/`` and in the Hub repo.
+        sha256: Full hex sha256 of the file, checked after download and on every load.
+        size: Size in bytes.
+        bundled: Shipped inside the wheel (works offline with an empty cache).
+        repo_id: Hugging Face Hub repository holding the file, if published.
+        revision: The 40-hex commit the file is pinned to (required with ``repo_id``).
+    """
+
+    filename: str
+    sha256: str
+    size: int
+    bundled: bool = False
+    repo_id: str | None = None
+    revision: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _SHA256.match(self.sha256):
+            raise InvalidInputError(f"{self.filename}: sha256 must be 64 lowercase hex digits")
+        if self.repo_id is not None and not (self.revision and _COMMIT.match(self.revision)):
+            raise InvalidInputError(f"{self.filename}: a Hub file needs a pinned 40-hex revision")
+        if not self.bundled and self.repo_id is None:
+            raise InvalidInputError(f"{self.filename}: needs bundled=True or a repo_id")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A published EmotionNet checkpoint: weights, architecture, preprocessing and card."""
+
+    name: str
+    weights: WeightsFile
+    architecture: dict[str, Any]
+    preprocess: FacePreprocess
+    labels: tuple[str, ...] = tuple(e.value for e in EMOTIONS)
+    temperature: float = 1.0
+    num_params: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    recipe: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DetectorEntry:
+    """A face-detector model file (YuNet ONNX) and its licence."""
+
+    name: str
+    weights: WeightsFile
+    license: str
+    description: str = ""
+
+
+_MODELS: dict[str, ModelEntry] = {}
+DEFAULT_MODEL = ""
+"""Name of the model ``EmotionRecognizer()`` loads; empty until a trained model ships."""
+
+DETECTORS: dict[str, DetectorEntry] = {
+    "yunet": DetectorEntry(
+        name="yunet",
+        weights=WeightsFile(
+            "yunet_n_640_640.onnx",
+            "25a606a145a5b6d7271ae138fbd00eba91dad8b83222ae3f2c7ecd0f4a7b0e31",
+            317466,
+            bundled=True,
+        ),
+        license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
+        description="YuNet 'n' variant: the more accurate of the two; 5 landmarks per face.",
+    ),
+    "yunet_s": DetectorEntry(
+        name="yunet_s",
+        weights=WeightsFile(
+            "yunet_s_640_640.onnx",
+            "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+            232589,
+            bundled=True,
+        ),
+        license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
+        description="YuNet 's' variant: smaller file, misses more small or grayscale faces.",
+    ),
+}
+
+
+def register_model(entry: ModelEntry, *, overwrite: bool = False) -> None:
+    """Add a checkpoint to the registry (e.g. your own, published on the Hub).
+
+    Raises:
+        InvalidInputError: the name is taken (pass ``overwrite=True``) or malformed.
+    """
+    if not re.match(r"^[a-z0-9_]+\.[a-z0-9_-]+$", entry.name):
+        raise InvalidInputError(f"model names look like 'arch.tag' in lowercase, got {entry.name!r}")
+    if entry.name in _MODELS and not overwrite:
+        raise InvalidInputError(f"model {entry.name!r} is already registered; pass overwrite=True")
+    _MODELS[entry.name] = entry
+
+
+def list_models() -> list[str]:
+    """Names of all registered checkpoints, sorted.
+
+    >>> isinstance(list_models(), list)
+    True
+    """
+    return sorted(_MODELS)
+
+
+def get_model_entry(name: str) -> ModelEntry:
+    """The registry entry for ``name`` (``"default"`` means :data:`DEFAULT_MODEL`).
+
+    Raises:
+        ModelNotFoundError: no such name; the message lists the known ones.
+    """
+    key = DEFAULT_MODEL if name == "default" else name
+    if key not in _MODELS:
+        known = ", ".join(list_models()) or "none registered yet"
+        raise ModelNotFoundError(f"Unknown model {name!r}. Known models: {known}")
+    return _MODELS[key]
+
+
+def get_detector_entry(name: str) -> DetectorEntry:
+    """The registry entry of a YuNet detector file (``"yunet"`` or ``"yunet_s"``)."""
+    if name not in DETECTORS:
+        raise ModelNotFoundError(f"Unknown detector model {name!r}. Known: {', '.join(sorted(DETECTORS))}")
+    return DETECTORS[name]

@@ -1,0 +1,145 @@
+"""Typed, frozen results. Same shape whatever happens: no faces is an empty tuple, never ``None``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .labels import EMOTIONS, Emotion
+
+Box = tuple[float, float, float, float]
+"""``(x, y, w, h)`` in pixels of the input image: top-left corner, width, height."""
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Face:
+    """A detected face.
+
+    Attributes:
+        box: ``(x, y, w, h)`` in pixels.
+        landmarks: Five ``(x, y)`` points (right eye, left eye, nose tip, right and left mouth
+            corner, from the subject's point of view), or ``None`` when the detector has none.
+        score: Detector confidence in [0, 1] (1.0 for user-given boxes).
+    """
+
+    box: Box
+    landmarks: tuple[Point, ...] | None = None
+    score: float = 1.0
+
+    @property
+    def xyxy(self) -> Box:
+        """``(x1, y1, x2, y2)`` corners."""
+        x, y, w, h = self.box
+        return (x, y, x + w, y + h)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "box": list(self.box),
+            "landmarks": [list(p) for p in self.landmarks] if self.landmarks else None,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class FacePrediction:
+    """One face and its emotion.
+
+    Attributes:
+        face: Where the face is (box, landmarks, detector score).
+        scores: Probabilities in :data:`emotionnet.EMOTIONS` order; they sum to 1.
+    """
+
+    face: Face
+    scores: tuple[float, ...]
+
+    @property
+    def box(self) -> Box:
+        """``(x, y, w, h)`` of the face."""
+        return self.face.box
+
+    @property
+    def landmarks(self) -> tuple[Point, ...] | None:
+        """Five landmark points, or ``None``."""
+        return self.face.landmarks
+
+    @property
+    def detection_score(self) -> float:
+        """The detector's confidence."""
+        return self.face.score
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """``{"angry": p, ..., "neutral": p}``, summing to 1."""
+        return {e.value: p for e, p in zip(EMOTIONS, self.scores)}
+
+    @property
+    def emotion(self) -> Emotion:
+        """The most probable emotion."""
+        return EMOTIONS[max(range(len(self.scores)), key=self.scores.__getitem__)]
+
+    @property
+    def score(self) -> float:
+        """Probability of :attr:`emotion`."""
+        return max(self.scores)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: box, landmarks, detection_score, emotion, score, probabilities."""
+        face = self.face.to_dict()
+        return {
+            "box": face["box"],
+            "landmarks": face["landmarks"],
+            "detection_score": self.detection_score,
+            "emotion": self.emotion.value,
+            "score": self.score,
+            "probabilities": self.probabilities,
+        }
+
+
+@dataclass(frozen=True)
+class ImagePrediction:
+    """All faces found in one image, largest first by detector order.
+
+    Attributes:
+        faces: One :class:`FacePrediction` per face; empty when there are none.
+        width: Image width in pixels.
+        height: Image height in pixels.
+        source: The path the image came from, when it came from a path.
+    """
+
+    faces: tuple[FacePrediction, ...]
+    width: int
+    height: int
+    source: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+    def __iter__(self) -> Iterator[FacePrediction]:
+        return iter(self.faces)
+
+    def __getitem__(self, index: int) -> FacePrediction:
+        return self.faces[index]
+
+    @property
+    def emotions(self) -> tuple[Emotion, ...]:
+        """Top emotion of each face."""
+        return tuple(f.emotion for f in self.faces)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "source": self.source,
+            "width": self.width,
+            "height": self.height,
+            "faces": [f.to_dict() for f in self.faces],
+        }
+
+    def summary(self) -> str:
+        """One line, e.g. ``"2 faces: happy (0.91), neutral (0.55)"``."""
+        if not self.faces:
+            return "no faces"
+        parts = ", ".join(f"{f.emotion.value} ({f.score:.2f})" for f in self.faces)
+        return f"{len(self.faces)} face{'s' if len(self.faces) > 1 else ''}: {parts}"

@@ -1,0 +1,136 @@
+"""The ``emotionnet train``, ``eval`` and ``export-weights`` subcommands (heavy imports deferred)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def add_subcommands(sub: Any) -> None:
+    """Register the training subcommands on an ``argparse`` subparsers object."""
+    p = sub.add_parser("train", help="train EmotionNet on FER2013 (checkpoints every epoch)")
+    add_train_arguments(p)
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("eval", help="evaluate a model on FER2013 (accuracy, recall, confusion, ECE)")
+    p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
+    p.add_argument("--data", required=True, help="FER2013 image-folder root")
+    p.add_argument("--split", default="test", choices=["test", "val"], help="test = PrivateTest, val = PublicTest")
+    p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
+    p.add_argument("--fit-temperature", action="store_true", help="fit a temperature on PublicTest and report it")
+    p.add_argument("--limit", type=int, default=None, help="evaluate the first N faces of a fixed shuffle")
+    p.add_argument("--confusion", metavar="PNG", help="save the confusion matrix picture here")
+    p.add_argument("--json", metavar="FILE", help="write the metrics here")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--cache-dir", default=None)
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("export-weights", help="write config.json + model.safetensors + model card for the Hub")
+    p.add_argument("--checkpoint", required=True, help="a run's best/ directory (or any save_pretrained dir)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--temperature", type=float, default=None, help="calibration temperature to store")
+    p.add_argument("--half", action="store_true", help="store fp16 tensors (half the file size)")
+    p.add_argument("--metrics", metavar="JSON", help="eval --json output to put in the model card")
+    p.set_defaults(func=_export)
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``emotionnet train`` options (shared by the CLI and ``python -m``)."""
+    parser.add_argument("--data", required=True, help="FER2013 image-folder root (train/, test/)")
+    parser.add_argument("--out", required=True, help="run directory for checkpoints and best weights")
+    parser.add_argument("--config", default="compact", choices=["compact", "paper", "tiny"])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=64, help="per process")
+    parser.add_argument("--lr", type=float, default=0.1, help="peak one-cycle learning rate")
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--ema-decay", type=float, default=0.999)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
+    parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.ckpt")
+    parser.add_argument("--no-progress", action="store_true", help="no per-epoch progress bar")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .train import run
+
+    return run(args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import cv2
+    import torch
+
+    from ..pretrained import load_model
+    from .data import load_split
+    from .evaluate import confusion_image, fit_temperature, predict_logits, report
+
+    model = load_model(args.model, device=args.device).to(memory_format=torch.channels_last)
+    faces = load_split(args.data, args.split, args.cache_dir)
+    if args.limit:
+        pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
+        faces = faces.subset(pick)
+    temperature = model.temperature
+    if args.fit_temperature:
+        val = load_split(args.data, "val", args.cache_dir)
+        temperature = fit_temperature(predict_logits(model, val, tta=args.tta) / 1.0, val.labels)
+    rep = report(predict_logits(model, faces, tta=args.tta), faces.labels, temperature)
+    split = "PrivateTest" if args.split == "test" else "PublicTest"
+    print(f"{args.model} on FER2013 {split}, tta={args.tta}")
+    print(rep.table())
+    if args.confusion:
+        cv2.imwrite(args.confusion, confusion_image(rep.confusion, f"{args.model} - {split} - tta={args.tta}"))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"split": split, "tta": args.tta, **rep.to_dict()}, indent=2))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..hub import sha256_of
+    from ..model import EmotionNet
+
+    src = EmotionNet.from_pretrained(args.checkpoint)
+    config = dict(src._hub_mixin_config or {})  # type: ignore[attr-defined]
+    config["preprocess"] = src.preprocess.to_dict()
+    config["labels"] = list(src.labels)
+    if args.temperature is not None:
+        config["temperature"] = args.temperature
+    model = EmotionNet(**config)
+    model.load_state_dict(src.state_dict())
+    if args.half:
+        model = model.to(torch.float16)
+    out = Path(args.out)
+    model.save_pretrained(out)
+    metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
+    card = _card(config, metrics)
+    (out / "README.md").write_text(card)
+    weights = out / "model.safetensors"
+    print(f"{weights}  {weights.stat().st_size} bytes  sha256 {sha256_of(weights)}")
+    return 0
+
+
+def _card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
+    lines = [
+        "---",
+        "library_name: emotionnet",
+        "license: mit",
+        "tags: [facial-emotion-recognition, fer2013, pytorch]",
+        "datasets: [fer2013]",
+        "---",
+        "# EmotionNet",
+        "",
+        "VGG-style facial emotion classifier (Khaireddin & Chen 2021 layout) trained on FER2013 with "
+        "emotionnet's own training code. Load it with `emotionnet.load_model(\"<this repo>\")`.",
+        "",
+        f"- widths {config.get('widths')}, fc {config.get('fc')}, input {config.get('input_size')}px grayscale",
+        f"- calibration temperature {config.get('temperature', 1.0)}",
+        f"- preprocessing {config.get('preprocess')}",
+    ]
+    if metrics:
+        lines += ["", "## Evaluation", "", "```", json.dumps(metrics, indent=2), "```"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,81 @@
+"""FER2013 in the Kaggle image-folder layout, held in memory as uint8 tensors."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from ..labels import EMOTIONS
+
+#: File-name prefix of each split: train/ holds Training_*, test/ holds PublicTest_* and PrivateTest_*.
+SPLITS = {"train": ("train", "Training_"), "val": ("test", "PublicTest_"), "test": ("test", "PrivateTest_")}
+
+
+@dataclass(frozen=True)
+class FaceSet:
+    """Images ``(N, 48, 48)`` uint8 and labels ``(N,)`` int64 in :data:`EMOTIONS` order."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    files: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.labels.numel())
+
+    def subset(self, index: torch.Tensor | slice) -> FaceSet:
+        """Rows selected by ``index`` (a slice or an index tensor)."""
+        idx = index if isinstance(index, slice) else index.tolist()
+        files = self.files[idx] if isinstance(idx, slice) else tuple(self.files[i] for i in idx)
+        return FaceSet(self.images[index], self.labels[index], files)
+
+
+def _list_split(root: Path, split: str) -> list[tuple[Path, int]]:
+    folder, prefix = SPLITS[split]
+    items: list[tuple[Path, int]] = []
+    for label, emotion in enumerate(EMOTIONS):
+        class_dir = root / folder / emotion.value
+        if not class_dir.is_dir():
+            raise FileNotFoundError(f"FER2013 folder missing: {class_dir} (expected {root}/<train|test>/<emotion>/)")
+        items += [(p, label) for p in sorted(class_dir.glob(f"{prefix}*.jpg"))]
+    if not items:
+        raise FileNotFoundError(f"No {prefix}*.jpg files under {root / folder}")
+    return items
+
+
+def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None) -> FaceSet:
+    """Load one split (``train``, ``val`` = PublicTest, ``test`` = PrivateTest) into memory.
+
+    Decoded arrays are cached as ``.npz`` in ``cache_dir`` (keyed by the file list) so later runs
+    start in a second.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
+    root = Path(root)
+    items = _list_split(root, split)
+    names = [str(p.relative_to(root)) for p, _ in items]
+    key = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    cache = Path(cache_dir) / f"fer2013-{split}-{key}.npz" if cache_dir else None
+    if cache is not None and cache.exists():
+        arrays = np.load(cache)
+        images, labels = arrays["images"], arrays["labels"]
+    else:
+        images = np.stack([_read_gray48(p) for p, _ in items])
+        labels = np.array([label for _, label in items], dtype=np.int64)
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cache, images=images, labels=labels)
+    return FaceSet(torch.from_numpy(images), torch.from_numpy(labels), tuple(names))
+
+
+def _read_gray48(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise OSError(f"Cannot decode {path}")
+    if image.shape != (48, 48):
+        image = cv2.resize(image, (48, 48), interpolation=cv2.INTER_AREA)
+    return image

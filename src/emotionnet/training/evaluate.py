@@ -1,0 +1,165 @@
+"""Accuracy, per-class recall/precision, confusion matrix, top-2 and calibration on FER2013."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..labels import EMOTIONS
+from ..model import EmotionNet
+from .data import FaceSet
+
+TTA = Literal["none", "flip", "tencrop"]
+
+
+@torch.inference_mode()
+def predict_logits(
+    model: EmotionNet, faces: FaceSet, *, tta: TTA = "none", batch_size: int = 256, bf16: bool = False
+) -> torch.Tensor:
+    """Raw logits ``(N, 7)`` of ``model`` on 48x48 FER2013 faces, averaged over TTA views.
+
+    ``flip`` averages the face and its mirror; ``tencrop`` averages the four corner and the
+    centre crops (7/8 of the side, resized back) and their mirrors.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    size = model.preprocess.size
+    out = []
+    for start in range(0, len(faces), batch_size):
+        x = model.preprocess.normalize(faces.images[start : start + batch_size])
+        if x.shape[-1] != size:
+            x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        views = _views(x, tta)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = torch.stack(
+                [model(v.to(device, memory_format=torch.channels_last)).float() for v in views]
+            ).mean(0)
+        out.append(logits.cpu())
+    return torch.cat(out)
+
+
+def _views(x: torch.Tensor, tta: TTA) -> list[torch.Tensor]:
+    if tta == "none":
+        return [x]
+    if tta == "flip":
+        return [x, x.flip(3)]
+    side = x.shape[-1]
+    c = round(side * 7 / 8)
+    o = side - c
+    crops = [x[..., i : i + c, j : j + c] for i, j in ((0, 0), (0, o), (o, 0), (o, o), (o // 2, o // 2))]
+    crops = [F.interpolate(v, size=(side, side), mode="bilinear", align_corners=False) for v in crops]
+    return crops + [v.flip(3) for v in crops]
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The temperature minimising negative log-likelihood (fit on PublicTest only)."""
+    grid = torch.linspace(0.5, 3.0, 251)
+    nll = torch.stack([F.cross_entropy(logits / t, labels) for t in grid])
+    return float(grid[int(nll.argmin())])
+
+
+def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:
+    """ECE with equal-width confidence bins."""
+    conf, pred = probs.max(1)
+    correct = (pred == labels).float()
+    edges = torch.linspace(0, 1, bins + 1)
+    ece = torch.zeros(())
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            ece += mask.float().mean() * (conf[mask].mean() - correct[mask].mean()).abs()
+    return float(ece)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Evaluation of one model on one split."""
+
+    accuracy: float
+    top2: float
+    recall: tuple[float, ...]
+    precision: tuple[float, ...]
+    confusion: np.ndarray
+    ece: float
+    ece_calibrated: float
+    temperature: float
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        names = [e.value for e in EMOTIONS]
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "top2_accuracy": self.top2,
+            "recall": dict(zip(names, self.recall)),
+            "precision": dict(zip(names, self.precision)),
+            "confusion": self.confusion.tolist(),
+            "ece": self.ece,
+            "ece_calibrated": self.ece_calibrated,
+            "temperature": self.temperature,
+        }
+
+    def table(self) -> str:
+        """Human-readable summary: overall figures, per-class table and confusion matrix."""
+        names = [e.value for e in EMOTIONS]
+        lines = [
+            f"n={self.n}  accuracy {self.accuracy:.2%}  top-2 {self.top2:.2%}  "
+            f"ECE {self.ece:.2%} -> {self.ece_calibrated:.2%} at T={self.temperature:.2f}",
+            f"{'class':<9}{'recall':>8}{'precision':>10}   confusion (rows: true, cols: predicted)",
+        ]
+        for i, name in enumerate(names):
+            row = "".join(f"{v:6d}" for v in self.confusion[i])
+            lines.append(f"{name:<9}{self.recall[i]:8.2%}{self.precision[i]:10.2%}   {row}")
+        return "\n".join(lines)
+
+
+def report(logits: torch.Tensor, labels: torch.Tensor, temperature: float = 1.0) -> Report:
+    """Metrics of ``logits`` against ``labels``; ``temperature`` is used for the calibrated ECE."""
+    k = logits.shape[1]
+    pred = logits.argmax(1)
+    confusion = torch.zeros(k, k, dtype=torch.long)
+    confusion.index_put_((labels, pred), torch.ones_like(labels), accumulate=True)
+    cm = confusion.numpy()
+    recall = tuple(float(cm[i, i] / max(cm[i].sum(), 1)) for i in range(k))
+    precision = tuple(float(cm[i, i] / max(cm[:, i].sum(), 1)) for i in range(k))
+    top2 = (logits.topk(2, dim=1).indices == labels[:, None]).any(1).float().mean()
+    return Report(
+        accuracy=float((pred == labels).float().mean()),
+        top2=float(top2),
+        recall=recall,
+        precision=precision,
+        confusion=cm,
+        ece=expected_calibration_error(torch.softmax(logits, 1), labels),
+        ece_calibrated=expected_calibration_error(torch.softmax(logits / temperature, 1), labels),
+        temperature=temperature,
+        n=int(labels.numel()),
+    )
+
+
+def confusion_image(confusion: np.ndarray, title: str = "") -> np.ndarray:
+    """A BGR picture of a row-normalised confusion matrix with counts and percentages."""
+    names = [e.value for e in EMOTIONS]
+    cell, left, top = 86, 110, 70
+    k = len(names)
+    img = np.full((top + k * cell + 20, left + k * cell + 20, 3), 255, np.uint8)
+    rows = confusion / np.maximum(confusion.sum(1, keepdims=True), 1)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(img, title, (10, 22), font, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "predicted ->", (left, 44), font, 0.45, (80, 80, 80), 1, cv2.LINE_AA)
+    for i in range(k):
+        cv2.putText(img, names[i], (left + i * cell + 6, top - 6), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(img, names[i], (8, top + i * cell + cell // 2 + 5), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        for j in range(k):
+            shade = int(255 - 200 * rows[i, j])
+            x, y = left + j * cell, top + i * cell
+            cv2.rectangle(img, (x, y), (x + cell - 2, y + cell - 2), (255, shade, shade), -1)
+            ink = (255, 255, 255) if rows[i, j] > 0.5 else (0, 0, 0)
+            cv2.putText(img, f"{rows[i, j]:.0%}", (x + 18, y + 38), font, 0.55, ink, 1, cv2.LINE_AA)
+            cv2.putText(img, str(int(confusion[i, j])), (x + 18, y + 62), font, 0.4, ink, 1, cv2.LINE_AA)
+    return img

@@ -1,0 +1,204 @@
+"""Resumable, seeded EmotionNet training on FER2013 (single process or torchrun DDP)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm.auto import tqdm
+
+from ..model import CONFIGS, EmotionNet, create_model
+from ..preprocessing import FacePreprocess
+from .augment import augment_batch
+from .data import FaceSet, load_split
+
+log = logging.getLogger("emotionnet.train")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a training run (saved beside its checkpoints)."""
+
+    data: str
+    out: str
+    config: str = "compact"
+    epochs: int = 40
+    batch_size: int = 64
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    ema_decay: float = 0.999
+    seed: int = 0
+    limit: int | None = None
+    cache_dir: str | None = None
+    preprocess: dict[str, Any] = field(default_factory=lambda: FacePreprocess().to_dict())
+
+
+def _setup_distributed() -> tuple[int, int, torch.device]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return rank, world, device
+
+
+def _autocast(device: torch.device) -> torch.autocast:
+    return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
+@torch.no_grad()
+def evaluate_accuracy(model: nn.Module, faces: FaceSet, pre: FacePreprocess, device: torch.device) -> float:
+    """Single-crop top-1 accuracy of ``model`` on ``faces``."""
+    model.eval()
+    correct = 0
+    for start in range(0, len(faces), 512):
+        x = pre.normalize(faces.images[start : start + 512]).to(device, memory_format=torch.channels_last)
+        with _autocast(device):
+            pred = model(x).argmax(1).cpu()
+        correct += int((pred == faces.labels[start : start + 512]).sum())
+    return correct / max(len(faces), 1)
+
+
+def _load_data(cfg: TrainConfig) -> tuple[FaceSet, FaceSet]:
+    train = load_split(cfg.data, "train", cfg.cache_dir)
+    val = load_split(cfg.data, "val", cfg.cache_dir)
+    if cfg.limit:
+        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(cfg.seed))[: cfg.limit]
+        pick_val = torch.randperm(len(val), generator=torch.Generator().manual_seed(cfg.seed))[: cfg.limit]
+        train, val = train.subset(pick), val.subset(pick_val)
+    return train, val
+
+
+def train(cfg: TrainConfig, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Train, checkpointing every epoch to ``cfg.out``; returns the final metrics.
+
+    ``out/last.ckpt`` holds model, optimiser, scheduler, EMA, epoch, best metric and RNG
+    state; ``out/best/`` holds the EMA weights with the best PublicTest accuracy as
+    ``config.json`` + ``model.safetensors``. Every epoch reseeds from ``(seed, epoch)``, so
+    ``resume=True`` continues exactly where the last finished epoch left off.
+    """
+    rank, world, device = _setup_distributed()
+    out = Path(cfg.out)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    pre = FacePreprocess(**cfg.preprocess)
+    train_set, val_set = _load_data(cfg)
+
+    torch.manual_seed(cfg.seed)
+    model: nn.Module = create_model(cfg.config, preprocess=cfg.preprocess).to(device, memory_format=torch.channels_last)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
+    core: nn.Module = model
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    optimizer = torch.optim.SGD(
+        core.parameters(), lr=cfg.lr, momentum=cfg.momentum, nesterov=True, weight_decay=cfg.weight_decay
+    )
+    steps = len(train_set) // (cfg.batch_size * world)
+    if steps < 1:
+        raise ValueError(f"{len(train_set)} training images are fewer than one batch of {cfg.batch_size * world}")
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps)
+    start_epoch, best, history = 0, -1.0, []
+    ckpt_path = out / "last.ckpt"
+    if resume and ckpt_path.exists():
+        state = torch.load(ckpt_path, map_location=device, weights_only=True)
+        core.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best, history = state["epoch"] + 1, state["best"], json.loads(state["history"])
+        log.info("resumed from %s at epoch %d", ckpt_path, start_epoch + 1)
+
+    for epoch in range(start_epoch, cfg.epochs):
+        torch.manual_seed(cfg.seed * 100_003 + epoch)
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        order = torch.randperm(len(train_set), generator=gen)
+        model.train()
+        t0, loss_sum = time.perf_counter(), 0.0
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank != 0, leave=False)
+        for step in bar:
+            idx = order[(step * world + rank) * cfg.batch_size : (step * world + rank + 1) * cfg.batch_size]
+            x = augment_batch(pre.normalize(train_set.images[idx]), gen)
+            x = x.to(device, memory_format=torch.channels_last)
+            y = train_set.labels[idx].to(device)
+            with _autocast(device):
+                loss = F.cross_entropy(model(x), y, label_smoothing=cfg.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            ema.update_parameters(core)
+            loss_sum += float(loss.detach())
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{loss_sum / (step + 1):.3f}", lr=f"{scheduler.get_last_lr()[0]:.4f}")
+        if rank == 0:
+            val_acc = evaluate_accuracy(ema.module, val_set, pre, device)
+            row = {"epoch": epoch + 1, "loss": loss_sum / steps, "val_acc": val_acc,
+                   "seconds": time.perf_counter() - t0}
+            history.append(row)
+            if val_acc > best:
+                best = val_acc
+                save_weights(ema.module, out / "best", pre, extra={"epoch": epoch + 1, "val_acc": val_acc})
+            torch.save(
+                {"model": core.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
+                 "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best,
+                 "history": json.dumps(history), "rng": torch.get_rng_state()},
+                ckpt_path,
+            )
+            print(f"epoch {epoch + 1:3d}/{cfg.epochs} loss {row['loss']:.4f} val_acc {val_acc:.4f} "
+                  f"best {best:.4f} {row['seconds']:.0f}s", flush=True)
+        if world > 1:
+            dist.barrier()
+    if world > 1:
+        dist.destroy_process_group()
+    return {"best_val_acc": best, "history": history}
+
+
+def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: dict[str, Any] | None = None) -> None:
+    """Write ``config.json`` + ``model.safetensors`` (fp32) and the preprocessing beside them."""
+    assert isinstance(model, EmotionNet)
+    model.save_pretrained(directory)
+    meta = {"preprocess": pre.to_dict(), **(extra or {})}
+    (directory / "training.json").write_text(json.dumps(meta, indent=2))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run training from parsed ``emotionnet train`` options."""
+    cfg = TrainConfig(
+        data=args.data, out=args.out, config=args.config, epochs=args.epochs, batch_size=args.batch_size,
+        lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+        ema_decay=args.ema_decay, seed=args.seed, limit=args.limit, cache_dir=args.cache_dir,
+    )
+    result = train(cfg, resume=args.resume, progress=not args.no_progress)
+    print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m emotionnet.training.train``: same options as ``emotionnet train``."""
+    from .commands import add_train_arguments
+
+    parser = argparse.ArgumentParser(prog="emotionnet train", description=__doc__)
+    add_train_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
