@@ -19,6 +19,9 @@ from ._version import __version__
 from .errors import ChecksumError, ModelNotFoundError, OfflineError, WeightsError
 from .registry import WeightsFile
 
+#: The Hub client's transport error base (httpx's in huggingface_hub >= 1.0, requests' OSError before).
+HUB_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (OSError, getattr(hf_errors, "HTTPError", OSError))
+
 
 def bundled_path(filename: str) -> Path:
     """Path of a file shipped inside the wheel's ``emotionnet/weights/`` folder."""
@@ -85,7 +88,7 @@ def fetch(
         raise ModelNotFoundError(f"Not found on the Hub: {where} ({type(exc).__name__})") from exc
     except (hf_errors.OfflineModeIsEnabled, ConnectionError, TimeoutError) as exc:
         raise OfflineError(f"Cannot reach the Hub for {where}: {exc}") from exc
-    except (hf_errors.HfHubHTTPError, OSError) as exc:
+    except HUB_TRANSPORT_ERRORS as exc:
         raise WeightsError(f"Could not download {where}: {exc}") from exc
     try:
         return verify(path, weights.sha256)

@@ -126,6 +126,8 @@ class EmotionNet(
         else:
             from huggingface_hub import hf_hub_download
 
+            from .hub import HUB_TRANSPORT_ERRORS
+
             try:
                 path = Path(
                     hf_hub_download(
@@ -141,7 +143,7 @@ class EmotionNet(
                 raise WeightsError(f"{model_id} has no {WEIGHTS_NAME}; pickle weights are refused") from exc
             except (hf_errors.OfflineModeIsEnabled, ConnectionError, TimeoutError) as exc:
                 raise OfflineError(f"Cannot reach the Hub for {model_id}: {exc}") from exc
-            except OSError as exc:
+            except HUB_TRANSPORT_ERRORS as exc:
                 raise WeightsError(f"Could not download {model_id}/{WEIGHTS_NAME}: {exc}") from exc
         return load_weights(model, path, map_location)
 

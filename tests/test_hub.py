@@ -1,0 +1,179 @@
+"""Weights through the real huggingface_hub client against the fake Hub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import torch
+from fake_hub import FakeHub
+
+import emotionnet
+from emotionnet import errors
+from emotionnet.hub import fetch
+from emotionnet.model import CONFIGS, EmotionNet, create_model
+from emotionnet.preprocessing import FacePreprocess
+from emotionnet.registry import ModelEntry, WeightsFile
+
+
+@pytest.fixture(scope="module")
+def tiny_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("tiny")
+    create_model("tiny").save_pretrained(out)
+    return {name: (out / name).read_bytes() for name in ("config.json", "model.safetensors")}
+
+
+def _entry(repo: str, commit: str, data: bytes) -> ModelEntry:
+    weights = WeightsFile("model.safetensors", hashlib.sha256(data).hexdigest(), len(data), repo_id=repo, revision=commit)
+    return ModelEntry("emotionnet_tiny.test", weights, dict(CONFIGS["tiny"]), FacePreprocess())
+
+
+def test_download_verify_and_cache_hit_without_network(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
+    model = emotionnet.load_model(entry)
+    assert isinstance(model, EmotionNet) and not model.training
+    n = len(hub.requests)
+    assert n >= 1
+    again = emotionnet.load_model(entry)  # pinned revision + cached: no request at all
+    assert len(hub.requests) == n
+    for a, b in zip(model.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_tampered_file_is_refused_and_evicted(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
+    bad = bytearray(tiny_files["model.safetensors"])
+    bad[-1] ^= 0xFF
+    hub.faults.serve_instead["model.safetensors"] = bytes(bad)
+    with pytest.raises(errors.ChecksumError) as info:
+        fetch(entry.weights)
+    assert info.value.expected == entry.weights.sha256 and info.value.actual != info.value.expected
+    assert isinstance(info.value, OSError)
+    hub.faults.serve_instead.clear()
+    path = fetch(entry.weights)  # the bad copy was not kept: downloads again and verifies
+    assert path.read_bytes() == tiny_files["model.safetensors"]
+
+
+def test_truncated_download_is_an_error_and_next_call_works(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
+    hub.faults.truncate_to = 100
+    with pytest.raises(errors.WeightsError):
+        fetch(entry.weights)
+    hub.faults.truncate_to = None
+    assert fetch(entry.weights).read_bytes() == tiny_files["model.safetensors"]
+
+
+@pytest.mark.parametrize(
+    ("repo", "revision", "filename"),
+    [("org/missing", None, "model.safetensors"), ("org/tiny", "f" * 40, "model.safetensors"),
+     ("org/tiny", None, "other.safetensors")],
+    ids=["repo", "revision", "file"],
+)
+def test_not_found(hub: FakeHub, tiny_files: dict[str, bytes], repo: str, revision: str | None, filename: str) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    weights = WeightsFile(filename, "0" * 64, 1, repo_id=repo, revision=revision or commit)
+    with pytest.raises(errors.ModelNotFoundError, match="Not found on the Hub"):
+        fetch(weights)
+
+
+def test_server_error_then_success(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
+    hub.faults.statuses = [500] * 10
+    with pytest.raises(errors.EmotionNetError):
+        fetch(entry.weights)
+    hub.faults.statuses = []
+    assert fetch(entry.weights).is_file()
+
+
+def test_offline_with_and_without_cache(
+    hub: FakeHub, tiny_files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub.constants as hf_constants
+
+    commit = hub.add("org/tiny", tiny_files)
+    entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(errors.OfflineError, match="emotionnet download"):
+        fetch(entry.weights)
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    fetch(entry.weights)
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    assert fetch(entry.weights).is_file()
+
+
+def _fetch_in_subprocess(weights: WeightsFile, tmp_path: Path, **env: str) -> str:
+    """Run fetch() in a fresh interpreter (the Hub client reads its settings at import)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from emotionnet.hub import fetch\nfrom emotionnet.registry import WeightsFile\n"
+        "try:\n    fetch(WeightsFile(**json.loads(sys.argv[1]))); print('ok')\n"
+        "except Exception as exc:\n    print(type(exc).__name__)\n"
+    )
+    spec = json.dumps({k: getattr(weights, k) for k in ("filename", "sha256", "size", "repo_id", "revision")})
+    full_env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "sub-cache"), **env}
+    done = subprocess.run([sys.executable, "-c", code, spec], env=full_env, capture_output=True, text=True, timeout=60)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_connection_refused(tmp_path: Path, tiny_files: dict[str, bytes]) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    entry = _entry("org/tiny", "a" * 40, tiny_files["model.safetensors"])
+    assert _fetch_in_subprocess(entry.weights, tmp_path, HF_ENDPOINT=f"http://127.0.0.1:{dead}") == "OfflineError"
+
+
+def test_stalled_server_times_out_and_retries(hub: FakeHub, tiny_files: dict[str, bytes], tmp_path: Path) -> None:
+    import time
+
+    commit = hub.add("org/tiny", tiny_files)
+    entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
+    hub.faults.stalls = [6.0]  # the first request hangs; the client must give up on it after 1 s
+    start = time.perf_counter()
+    assert _fetch_in_subprocess(entry.weights, tmp_path, HF_ENDPOINT=hub.url, HF_HUB_ETAG_TIMEOUT="1") == "ok"
+    assert time.perf_counter() - start < 5.5
+    assert sum(method == "HEAD" for method, _ in hub.requests) >= 2
+
+
+def test_repo_id_from_pretrained(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    model = emotionnet.load_model("org/tiny", revision=commit)
+    assert model.input_size == 48 and tuple(model.labels) == tuple(e.value for e in emotionnet.EMOTIONS)
+
+
+def test_pickle_only_repo_is_refused(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
+    hub.add("org/pickled", {"config.json": tiny_files["config.json"], "pytorch_model.bin": b"\x80\x04pickle"})
+    with pytest.raises(errors.WeightsError, match="pickle"):
+        emotionnet.load_model("org/pickled")
+
+
+def test_missing_repo_id(hub: FakeHub) -> None:
+    with pytest.raises(errors.ModelNotFoundError):
+        emotionnet.load_model("org/nothing-here")
+
+
+def test_corrupted_local_safetensors(tmp_path: Path, tiny_files: dict[str, bytes]) -> None:
+    (tmp_path / "config.json").write_bytes(tiny_files["config.json"])
+    (tmp_path / "model.safetensors").write_bytes(tiny_files["model.safetensors"][:200])
+    with pytest.raises(errors.WeightsError, match="safetensors"):
+        emotionnet.load_model(tmp_path)
+
+
+def test_weights_of_another_architecture(tmp_path: Path, tiny_files: dict[str, bytes]) -> None:
+    create_model("tiny", widths=(8, 8, 8, 8)).save_pretrained(tmp_path)
+    (tmp_path / "config.json").write_bytes(tiny_files["config.json"])
+    with pytest.raises(errors.WeightsError, match="does not fit"):
+        emotionnet.load_model(tmp_path)
