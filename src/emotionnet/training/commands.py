@@ -51,6 +51,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
     parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.ckpt")
+    parser.add_argument("--stop-after", type=int, default=None, help="stop after N epochs of this invocation")
     parser.add_argument("--no-progress", action="store_true", help="no per-epoch progress bar")
 
 

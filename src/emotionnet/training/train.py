@@ -86,13 +86,17 @@ def _load_data(cfg: TrainConfig) -> tuple[FaceSet, FaceSet]:
     return train, val
 
 
-def train(cfg: TrainConfig, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
+def train(
+    cfg: TrainConfig, *, resume: bool = False, progress: bool = True, stop_after: int | None = None
+) -> dict[str, Any]:
     """Train, checkpointing every epoch to ``cfg.out``; returns the final metrics.
 
     ``out/last.ckpt`` holds model, optimiser, scheduler, EMA, epoch, best metric and RNG
     state; ``out/best/`` holds the EMA weights with the best PublicTest accuracy as
     ``config.json`` + ``model.safetensors``. Every epoch reseeds from ``(seed, epoch)``, so
-    ``resume=True`` continues exactly where the last finished epoch left off.
+    ``resume=True`` continues exactly where the last finished epoch left off; ``stop_after``
+    ends this invocation after that many epochs (resume later to finish the schedule).
+    Under torchrun, ``in_sync`` in the result says whether all ranks ended with equal weights.
     """
     rank, world, device = _setup_distributed()
     out = Path(cfg.out)
@@ -126,7 +130,8 @@ def train(cfg: TrainConfig, *, resume: bool = False, progress: bool = True) -> d
         start_epoch, best, history = state["epoch"] + 1, state["best"], json.loads(state["history"])
         log.info("resumed from %s at epoch %d", ckpt_path, start_epoch + 1)
 
-    for epoch in range(start_epoch, cfg.epochs):
+    end_epoch = cfg.epochs if stop_after is None else min(cfg.epochs, start_epoch + stop_after)
+    for epoch in range(start_epoch, end_epoch):
         torch.manual_seed(cfg.seed * 100_003 + epoch)
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         order = torch.randperm(len(train_set), generator=gen)
@@ -166,9 +171,16 @@ def train(cfg: TrainConfig, *, resume: bool = False, progress: bool = True) -> d
                   f"best {best:.4f} {row['seconds']:.0f}s", flush=True)
         if world > 1:
             dist.barrier()
+    in_sync = True
     if world > 1:
+        fingerprint = torch.stack([p.detach().double().sum() for p in core.parameters()]).to(device)
+        gathered = [torch.zeros_like(fingerprint) for _ in range(world)]
+        dist.all_gather(gathered, fingerprint)
+        in_sync = all(torch.equal(g, gathered[0]) for g in gathered)
         dist.destroy_process_group()
-    return {"best_val_acc": best, "history": history}
+    if rank == 0 and world > 1:
+        print(f"{world} ranks in sync: {in_sync}", flush=True)
+    return {"best_val_acc": best, "history": history, "in_sync": in_sync}
 
 
 def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: dict[str, Any] | None = None) -> None:
@@ -186,8 +198,9 @@ def run(args: argparse.Namespace) -> int:
         lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
         ema_decay=args.ema_decay, seed=args.seed, limit=args.limit, cache_dir=args.cache_dir,
     )
-    result = train(cfg, resume=args.resume, progress=not args.no_progress)
-    print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
+    result = train(cfg, resume=args.resume, progress=not args.no_progress, stop_after=args.stop_after)
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
     return 0
 
 

@@ -1,0 +1,62 @@
+"""FaceDetector on real photos: YuNet (bundled ONNX) and Haar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import ASTRONAUT, MEDIA, needs_media
+
+from emotionnet import FaceDetector, errors, load_image
+
+
+@pytest.fixture(scope="module")
+def yunet() -> FaceDetector:
+    return FaceDetector()
+
+
+def test_astronaut_has_one_face_with_landmarks(yunet: FaceDetector) -> None:
+    (face,) = yunet.detect(ASTRONAUT)
+    x, y, w, h = face.box
+    assert 0.8 < face.score <= 1.0 and 60 < w < 250 and 60 < h < 300
+    assert face.landmarks is not None and len(face.landmarks) == 5
+    for px, py in face.landmarks:
+        assert x <= px <= x + w and y <= py <= y + h
+    (rx, _), (lx, _) = face.landmarks[:2]
+    assert rx < lx  # the subject's right eye is on the image's left
+
+
+def test_blank_image_has_no_faces(yunet: FaceDetector) -> None:
+    assert yunet.detect(np.full((240, 320, 3), 127, np.uint8)) == ()
+
+
+def test_downscaled_detection_maps_boxes_back() -> None:
+    full = FaceDetector(max_side=None).detect(ASTRONAUT)[0].box
+    small = FaceDetector(max_side=256).detect(ASTRONAUT)[0].box
+    assert np.allclose(full, small, atol=12)
+
+
+def test_min_face_size_filters(yunet: FaceDetector) -> None:
+    assert FaceDetector(min_face_size=400).detect(ASTRONAUT) == ()
+
+
+def test_haar_backend() -> None:
+    (face,) = FaceDetector("haar").detect(ASTRONAUT)
+    assert face.landmarks is None and face.score == 1.0
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(errors.InvalidInputError):
+        FaceDetector("mtcnn")  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidInputError):
+        FaceDetector(score_threshold=2.0)
+    with pytest.raises(errors.ModelNotFoundError):
+        FaceDetector(model="yunet_xl")
+
+
+@needs_media
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("multi_face.jpg", 5), ("single_face.jpg", 1), ("free-mountain-vector-01.jpg", 0), ("BWPictureHuman.jpg", 1)],
+)
+def test_shared_photos(yunet: FaceDetector, name: str, count: int) -> None:
+    assert len(yunet.detect(load_image(MEDIA / name))) == count

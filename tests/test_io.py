@@ -1,0 +1,132 @@
+"""load_image: every kind of input, good and bad, from real files made here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ASTRONAUT, MEDIA, needs_media
+
+from emotionnet import errors, load_image
+
+
+@pytest.fixture
+def jpeg_bytes() -> bytes:
+    ok, buf = cv2.imencode(".jpg", cv2.imread(str(ASTRONAUT)))
+    assert ok
+    return buf.tobytes()
+
+
+def test_path_str_pathlike_and_bytes_agree(jpeg_bytes: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "face photo é.jpg"  # unicode and spaces
+    path.write_bytes(jpeg_bytes)
+    a, b, c = load_image(str(path)), load_image(path), load_image(jpeg_bytes)
+    assert a.shape == (512, 512, 3) and a.dtype == np.uint8 and a.flags.c_contiguous
+    assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def test_rgb_order_is_converted() -> None:
+    bgr = cv2.imread(str(ASTRONAUT))
+    assert np.array_equal(load_image(bgr[:, :, ::-1].copy(), color="rgb"), bgr)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.zeros((40, 30), np.uint8), np.zeros((40, 30, 1), np.uint8), np.zeros((40, 30, 4), np.uint8)],
+    ids=["gray", "gray1", "bgra"],
+)
+def test_channel_layouts(array: np.ndarray) -> None:
+    assert load_image(array).shape == (40, 30, 3)
+
+
+def test_views_and_negative_strides() -> None:
+    bgr = cv2.imread(str(ASTRONAUT))
+    flipped = bgr[::-1, ::-2]
+    out = load_image(flipped)
+    assert out.flags.c_contiguous and np.array_equal(out, np.ascontiguousarray(flipped))
+
+
+@pytest.mark.parametrize(
+    ("array", "match"),
+    [
+        (np.zeros((0, 0, 3), np.uint8), "at least"),
+        (np.zeros((1, 1, 3), np.uint8), "at least"),
+        (np.zeros((64, 64, 3), np.float32), "uint8"),
+        (np.full((64, 64, 3), np.nan, np.float64), "uint8"),
+        (np.zeros((64, 64, 3), np.uint16), "uint8"),
+        (np.zeros((64, 64, 2), np.uint8), "shape"),
+        (np.zeros((64, 64, 5), np.uint8), "shape"),
+        (np.zeros((2, 64, 64, 3), np.uint8), "shape"),
+    ],
+    ids=["0x0", "1x1", "float", "nan", "uint16", "2ch", "5ch", "4d"],
+)
+def test_bad_arrays(array: np.ndarray, match: str) -> None:
+    with pytest.raises(errors.InvalidImageError, match=match) as info:
+        load_image(array)
+    assert isinstance(info.value, ValueError)
+
+
+def test_huge_array_refused_without_copy() -> None:
+    big = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (20_000, 20_000, 3))  # no memory behind it
+    with pytest.raises(errors.InvalidImageError, match="limit"):
+        load_image(big)
+
+
+def test_missing_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(errors.ImageNotFoundError) as info:
+        load_image(tmp_path / "nope.jpg")
+    assert isinstance(info.value, FileNotFoundError)
+    with pytest.raises(errors.ImageNotFoundError, match="directory"):
+        load_image(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda jpg, png: b"", "empty"),
+        (lambda jpg, png: b"this is not an image at all" * 10, "not a readable image"),
+        (lambda jpg, png: jpg[: len(jpg) // 2], "truncated JPEG"),
+        (lambda jpg, png: png[: len(png) // 2], "truncated PNG"),
+    ],
+    ids=["empty", "text", "truncated-jpeg", "truncated-png"],
+)
+def test_bad_files(tmp_path: Path, jpeg_bytes: bytes, make, match: str) -> None:  # type: ignore[no-untyped-def]
+    png = ASTRONAUT.read_bytes()
+    path = tmp_path / "bad.img"
+    path.write_bytes(make(jpeg_bytes, png))
+    with pytest.raises(errors.ImageReadError, match=match):
+        load_image(path)
+    with pytest.raises(errors.ImageReadError, match=match):
+        load_image(path.read_bytes())
+
+
+def test_wrong_types() -> None:
+    with pytest.raises(errors.InvalidInputError):
+        load_image(12345)  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidInputError, match="color"):
+        load_image(np.zeros((9, 9), np.uint8), color="hsv")  # type: ignore[arg-type]
+
+
+def test_sixteen_bit_png_is_reduced(tmp_path: Path) -> None:
+    img16 = (np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) * 16).astype(np.uint16)
+    path = tmp_path / "deep.png"
+    cv2.imwrite(str(path), img16)
+    out = load_image(path)
+    assert out.dtype == np.uint8 and np.array_equal(out[:, :, 0], (img16 >> 8).astype(np.uint8))
+
+
+@needs_media
+@pytest.mark.parametrize("name", ["Image_with_alpha.png", "BWPictureHuman.jpg"])
+def test_shared_rgba_and_gray_files(name: str) -> None:
+    out = load_image(MEDIA / name)
+    assert out.ndim == 3 and out.shape[2] == 3
+
+
+def test_animated_gif_reads_first_frame(tmp_path: Path) -> None:
+    frames = [np.full((32, 32, 3), v, np.uint8) for v in (0, 255)]
+    path = tmp_path / "anim.gif"
+    if not cv2.imwritemulti(str(path), frames):  # pragma: no cover - depends on the OpenCV build
+        pytest.skip("this OpenCV build cannot write GIF")
+    assert load_image(path).shape == (32, 32, 3)

@@ -1,0 +1,128 @@
+"""EmotionRecognizer mechanics: inputs, batching, boxes, crops, errors, devices, threads."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import ASTRONAUT
+
+from emotionnet import EmotionRecognizer, ImagePrediction, create_model, errors, resolve_device
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("tiny-model")
+    create_model("tiny").save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def recognizer(tiny_dir: Path) -> EmotionRecognizer:
+    return EmotionRecognizer(tiny_dir, device="cpu")
+
+
+def test_predict_path(recognizer: EmotionRecognizer) -> None:
+    result = recognizer.predict(ASTRONAUT)
+    assert isinstance(result, ImagePrediction) and (result.width, result.height) == (512, 512)
+    (face,) = result.faces
+    assert abs(sum(face.probabilities.values()) - 1) < 1e-5
+    assert face.emotion.value == max(face.probabilities, key=face.probabilities.__getitem__)
+    assert face.score == max(face.scores) and face.detection_score > 0.5
+    json.dumps(result.to_dict())
+    assert result.source == str(ASTRONAUT)
+
+
+def test_list_input_batches_like_single_calls(recognizer: EmotionRecognizer) -> None:
+    bgr = cv2.imread(str(ASTRONAUT))
+    images = [bgr, ASTRONAUT, np.full((100, 100, 3), 0, np.uint8), bgr[:, ::-1]]
+    batched = recognizer.predict(images)
+    assert [len(r) for r in batched] == [1, 1, 0, 1]
+    for image, result in zip(images, batched):
+        single = recognizer.predict(image)
+        assert np.allclose([f.scores for f in single], [f.scores for f in result], atol=1e-5)
+
+
+def test_rgb_arrays(recognizer: EmotionRecognizer) -> None:
+    bgr = cv2.imread(str(ASTRONAUT))
+    a = recognizer.predict(bgr)
+    b = recognizer.predict(np.ascontiguousarray(bgr[:, :, ::-1]), color="rgb")
+    assert a.faces[0].scores == b.faces[0].scores
+
+
+def test_given_boxes_without_detector(tiny_dir: Path) -> None:
+    rec = EmotionRecognizer(tiny_dir, detector=None, device="cpu")
+    result = rec.predict(ASTRONAUT, boxes=[(180, 70, 100, 120), (-10, -10, 50, 50)])
+    assert len(result) == 2 and result[0].box == (180.0, 70.0, 100.0, 120.0) and result[0].landmarks is None
+    with pytest.raises(errors.InvalidInputError, match="no detector"):
+        rec.predict(ASTRONAUT)
+
+
+@pytest.mark.parametrize(
+    ("boxes", "match"),
+    [([(10, 10, 0, 20)], "zero"), ([(600, 600, 20, 20)], "outside"), ([(1, 2, 3)], "4 finite"),
+     ([(1, 2, float("nan"), 4)], "4 finite")],
+)
+def test_bad_boxes(recognizer: EmotionRecognizer, boxes: list, match: str) -> None:
+    with pytest.raises(errors.InvalidInputError, match=match):
+        recognizer.predict(ASTRONAUT, boxes=boxes)
+
+
+def test_empty_and_mismatched_lists(recognizer: EmotionRecognizer) -> None:
+    with pytest.raises(errors.InvalidInputError, match="empty"):
+        recognizer.predict([])
+    with pytest.raises(errors.InvalidInputError, match="one list per image"):
+        recognizer.predict([ASTRONAUT, ASTRONAUT], boxes=[[(0, 0, 50, 50)]])
+
+
+def test_bad_image_gets_typed_error(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    with pytest.raises(errors.ImageNotFoundError):
+        recognizer.predict(tmp_path / "missing.png")
+    with pytest.raises(errors.InvalidImageError):
+        recognizer.predict(np.zeros((64, 64, 3), np.float32))
+
+
+def test_classify_faces(recognizer: EmotionRecognizer) -> None:
+    stack = np.random.default_rng(0).integers(0, 255, (5, 48, 48), dtype=np.uint8)
+    preds = recognizer.classify_faces(stack)
+    assert len(preds) == 5 and all(abs(sum(p.scores) - 1) < 1e-5 for p in preds)
+    mixed = recognizer.classify_faces([stack[0], cv2.cvtColor(cv2.resize(stack[1], (90, 90)), cv2.COLOR_GRAY2BGR)])
+    assert mixed[0].scores == preds[0].scores and mixed[1].box == (0.0, 0.0, 90.0, 90.0)
+    with pytest.raises(errors.InvalidInputError):
+        recognizer.classify_faces([])
+    with pytest.raises(errors.InvalidImageError):
+        recognizer.classify_faces(np.zeros((2, 48, 48), np.float64))
+
+
+def test_tta_changes_scores_but_keeps_shape(tiny_dir: Path) -> None:
+    plain = EmotionRecognizer(tiny_dir, device="cpu").predict(ASTRONAUT)
+    tta = EmotionRecognizer(tiny_dir, device="cpu", tta=True).predict(ASTRONAUT)
+    assert len(tta) == 1 and abs(sum(tta[0].scores) - 1) < 1e-5 and tta[0].scores != plain[0].scores
+
+
+def test_devices() -> None:
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in {"cpu", "cuda", "mps"}
+    with pytest.raises(errors.InvalidInputError):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(errors.InvalidInputError, match="CUDA is not available"):
+            resolve_device("cuda")
+    with pytest.raises(errors.InvalidInputError):
+        EmotionRecognizer(batch_size=0)
+
+
+def test_threads_match_serial(recognizer: EmotionRecognizer) -> None:
+    bgr = cv2.imread(str(ASTRONAUT))
+    inputs = [bgr[20 + i % 20 : 260 + i % 20, 120 + i % 30 : 340 + i % 30] for i in range(200)]
+    serial = [recognizer.predict(img).to_dict() for img in inputs]
+    assert sum(len(r["faces"]) for r in serial) >= 190
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(8):
+            assert list(pool.map(lambda img: recognizer.predict(img).to_dict(), inputs)) == serial

@@ -1,0 +1,95 @@
+"""Training smoke tests on a small FER2013-layout folder made here: train, resume, DDP, eval, export."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from emotionnet.cli import main
+from emotionnet.labels import EMOTIONS
+
+
+@pytest.fixture(scope="module")
+def fer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """7 classes x (16 train, 4 PublicTest, 4 PrivateTest) 48x48 JPEGs with class-dependent patterns."""
+    root = tmp_path_factory.mktemp("fer")
+    rng = np.random.default_rng(0)
+    for label, emotion in enumerate(EMOTIONS):
+        for folder, prefix, n in (("train", "Training", 16), ("test", "PublicTest", 4), ("test", "PrivateTest", 4)):
+            d = root / folder / emotion.value
+            d.mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                img = rng.integers(0, 60, (48, 48), dtype=np.uint8)
+                img[label * 6 : label * 6 + 6] = 255
+                cv2.imwrite(str(d / f"{prefix}_{label}{i:03d}.jpg"), img)
+    return root
+
+
+def _train(fer_dir: Path, out: Path, *extra: str) -> int:
+    return main(["train", "--data", str(fer_dir), "--out", str(out), "--config", "tiny", "--batch-size", "16",
+                 "--lr", "0.05", "--no-progress", *extra])
+
+
+def test_train_one_epoch_writes_checkpoints(fer_dir: Path, tmp_path: Path) -> None:
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1") == 0
+    run = tmp_path / "run"
+    assert {"last.ckpt", "best", "train_config.json"} <= {p.name for p in run.iterdir()}
+    assert (run / "best" / "model.safetensors").is_file()
+    cfg = json.loads((run / "best" / "config.json").read_text())
+    assert cfg["widths"] == [4, 8, 8, 16] and cfg["preprocess"]["size"] == 48
+
+
+def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path) -> None:
+    assert _train(fer_dir, tmp_path / "straight", "--epochs", "3") == 0
+    assert _train(fer_dir, tmp_path / "split", "--epochs", "3", "--stop-after", "1") == 0
+    assert _train(fer_dir, tmp_path / "split", "--epochs", "3", "--resume") == 0
+    a = torch.load(tmp_path / "straight" / "last.ckpt", weights_only=True)
+    b = torch.load(tmp_path / "split" / "last.ckpt", weights_only=True)
+    assert a["epoch"] == b["epoch"] == 2
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    assert json.loads(a["history"])[-1]["val_acc"] == json.loads(b["history"])[-1]["val_acc"]
+
+
+def test_ddp_two_cpu_processes_stay_in_sync(fer_dir: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}",
+           "-m", "emotionnet.training.train", "--data", str(fer_dir), "--out", str(tmp_path / "ddp"),
+           "--config", "tiny", "--batch-size", "8", "--epochs", "2", "--no-progress"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 ranks in sync: True" in done.stdout
+    assert (tmp_path / "ddp" / "best" / "model.safetensors").is_file()
+
+
+def test_eval_and_export(fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1") == 0
+    best = tmp_path / "run" / "best"
+    png, metrics = tmp_path / "cm.png", tmp_path / "m.json"
+    assert main(["eval", "--model", str(best), "--data", str(fer_dir), "--tta", "tencrop", "--fit-temperature",
+                 "--confusion", str(png), "--json", str(metrics), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "disgust" in out
+    report = json.loads(metrics.read_text())
+    assert report["n"] == 28 and np.array(report["confusion"]).sum() == 28
+    assert cv2.imread(str(png)).shape[0] > 500
+    assert main(["export-weights", "--checkpoint", str(best), "--out", str(tmp_path / "export"),
+                 "--temperature", "1.5", "--half", "--metrics", str(metrics)]) == 0
+    exported = tmp_path / "export"
+    assert json.loads((exported / "config.json").read_text())["temperature"] == 1.5
+    assert all(t.dtype == torch.float16 for t in load_file(exported / "model.safetensors").values() if t.is_floating_point())
+    assert "## Evaluation" in (exported / "README.md").read_text()
