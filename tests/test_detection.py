@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ASTRONAUT, MEDIA, needs_media
 
+from conftest import ASTRONAUT, MEDIA, needs_media
 from emotionnet import FaceDetector, errors, load_image
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from fake_hub import FakeHub
 
 import emotionnet
 from emotionnet import errors
@@ -15,6 +14,7 @@ from emotionnet.hub import fetch
 from emotionnet.model import CONFIGS, EmotionNet, create_model
 from emotionnet.preprocessing import FacePreprocess
 from emotionnet.registry import ModelEntry, WeightsFile
+from fake_hub import FakeHub
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,9 @@ def tiny_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 def _entry(repo: str, commit: str, data: bytes) -> ModelEntry:
-    weights = WeightsFile("model.safetensors", hashlib.sha256(data).hexdigest(), len(data), repo_id=repo, revision=commit)
+    weights = WeightsFile(
+        "model.safetensors", hashlib.sha256(data).hexdigest(), len(data), repo_id=repo, revision=commit
+    )
     return ModelEntry("emotionnet_tiny.test", weights, dict(CONFIGS["tiny"]), FacePreprocess())
 
 
@@ -70,8 +72,11 @@ def test_truncated_download_is_an_error_and_next_call_works(hub: FakeHub, tiny_f
 
 @pytest.mark.parametrize(
     ("repo", "revision", "filename"),
-    [("org/missing", None, "model.safetensors"), ("org/tiny", "f" * 40, "model.safetensors"),
-     ("org/tiny", None, "other.safetensors")],
+    [
+        ("org/missing", None, "model.safetensors"),
+        ("org/tiny", "f" * 40, "model.safetensors"),
+        ("org/tiny", None, "other.safetensors"),
+    ],
     ids=["repo", "revision", "file"],
 )
 def test_not_found(hub: FakeHub, tiny_files: dict[str, bytes], repo: str, revision: str | None, filename: str) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import ASTRONAUT, MEDIA, needs_media
 
+from conftest import ASTRONAUT, MEDIA, needs_media
 from emotionnet import errors, load_image
 
 

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import ASTRONAUT
 
+from conftest import ASTRONAUT
 from emotionnet import EmotionRecognizer, ImagePrediction, create_model, errors, resolve_device
 
 
@@ -66,8 +66,12 @@ def test_given_boxes_without_detector(tiny_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("boxes", "match"),
-    [([(10, 10, 0, 20)], "zero"), ([(600, 600, 20, 20)], "outside"), ([(1, 2, 3)], "4 finite"),
-     ([(1, 2, float("nan"), 4)], "4 finite")],
+    [
+        ([(10, 10, 0, 20)], "zero"),
+        ([(600, 600, 20, 20)], "outside"),
+        ([(1, 2, 3)], "4 finite"),
+        ([(1, 2, float("nan"), 4)], "4 finite"),
+    ],
 )
 def test_bad_boxes(recognizer: EmotionRecognizer, boxes: list, match: str) -> None:
     with pytest.raises(errors.InvalidInputError, match=match):

@@ -7,16 +7,19 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ASTRONAUT
 
+from conftest import ASTRONAUT
 from emotionnet import Emotion, Face, FacePrediction, ImagePrediction, annotate
 
 SCORES = (0.05, 0.0, 0.05, 0.7, 0.1, 0.05, 0.05)
 
 
 def _pred() -> ImagePrediction:
-    face = Face(box=(180.0, 70.0, 100.0, 120.0), landmarks=((200.0, 120.0), (250.0, 120.0), (225, 150), (205, 175),
-                                                            (245, 175)), score=0.93)
+    face = Face(
+        box=(180.0, 70.0, 100.0, 120.0),
+        landmarks=((200.0, 120.0), (250.0, 120.0), (225, 150), (205, 175), (245, 175)),
+        score=0.93,
+    )
     return ImagePrediction(faces=(FacePrediction(face, SCORES),), width=512, height=512, source="x.png")
 
 

@@ -35,8 +35,23 @@ def fer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _train(fer_dir: Path, out: Path, *extra: str) -> int:
-    return main(["train", "--data", str(fer_dir), "--out", str(out), "--config", "tiny", "--batch-size", "16",
-                 "--lr", "0.05", "--no-progress", *extra])
+    return main(
+        [
+            "train",
+            "--data",
+            str(fer_dir),
+            "--out",
+            str(out),
+            "--config",
+            "tiny",
+            "--batch-size",
+            "16",
+            "--lr",
+            "0.05",
+            "--no-progress",
+            *extra,
+        ]
+    )
 
 
 def test_train_one_epoch_writes_checkpoints(fer_dir: Path, tmp_path: Path) -> None:
@@ -66,9 +81,26 @@ def test_ddp_two_cpu_processes_stay_in_sync(fer_dir: Path, tmp_path: Path) -> No
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}",
-           "-m", "emotionnet.training.train", "--data", str(fer_dir), "--out", str(tmp_path / "ddp"),
-           "--config", "tiny", "--batch-size", "8", "--epochs", "2", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        f"--master_port={port}",
+        "-m",
+        "emotionnet.training.train",
+        "--data",
+        str(fer_dir),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--config",
+        "tiny",
+        "--batch-size",
+        "8",
+        "--epochs",
+        "2",
+        "--no-progress",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -80,16 +112,52 @@ def test_eval_and_export(fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert _train(fer_dir, tmp_path / "run", "--epochs", "1") == 0
     best = tmp_path / "run" / "best"
     png, metrics = tmp_path / "cm.png", tmp_path / "m.json"
-    assert main(["eval", "--model", str(best), "--data", str(fer_dir), "--tta", "tencrop", "--fit-temperature",
-                 "--confusion", str(png), "--json", str(metrics), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--model",
+                str(best),
+                "--data",
+                str(fer_dir),
+                "--tta",
+                "tencrop",
+                "--fit-temperature",
+                "--confusion",
+                str(png),
+                "--json",
+                str(metrics),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "accuracy" in out and "disgust" in out
     report = json.loads(metrics.read_text())
     assert report["n"] == 28 and np.array(report["confusion"]).sum() == 28
     assert cv2.imread(str(png)).shape[0] > 500
-    assert main(["export-weights", "--checkpoint", str(best), "--out", str(tmp_path / "export"),
-                 "--temperature", "1.5", "--half", "--metrics", str(metrics)]) == 0
+    assert (
+        main(
+            [
+                "export-weights",
+                "--checkpoint",
+                str(best),
+                "--out",
+                str(tmp_path / "export"),
+                "--temperature",
+                "1.5",
+                "--half",
+                "--metrics",
+                str(metrics),
+            ]
+        )
+        == 0
+    )
     exported = tmp_path / "export"
     assert json.loads((exported / "config.json").read_text())["temperature"] == 1.5
-    assert all(t.dtype == torch.float16 for t in load_file(exported / "model.safetensors").values() if t.is_floating_point())
+    assert all(
+        t.dtype == torch.float16 for t in load_file(exported / "model.safetensors").values() if t.is_floating_point()
+    )
     assert "## Evaluation" in (exported / "README.md").read_text()

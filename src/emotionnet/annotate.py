@@ -53,7 +53,7 @@ def annotate(
 
 def _draw_face(canvas: np.ndarray, face: FacePrediction, *, bars: bool, landmarks: bool, prefix: str | None) -> None:
     h, w = canvas.shape[:2]
-    x, y, bw, bh = (int(round(v)) for v in face.box)
+    x, y, bw, bh = (round(v) for v in face.box)
     color = COLORS[face.emotion]
     thick = max(1, round(min(bw, bh) / 60))
     cv2.rectangle(canvas, (x, y), (x + bw, y + bh), color, thick, cv2.LINE_AA)
@@ -79,5 +79,13 @@ def _draw_bars(canvas: np.ndarray, face: FacePrediction, left: int, top: int, he
             break
         cv2.rectangle(canvas, (left, y + 1), (left + 80, y + row - 1), (40, 40, 40), -1)
         cv2.rectangle(canvas, (left, y + 1), (left + int(80 * p), y + row - 1), COLORS[emotion], -1)
-        cv2.putText(canvas, emotion.value[:3], (left + 2, y + row - 3), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            emotion.value[:3],
+            (left + 2, y + row - 3),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )

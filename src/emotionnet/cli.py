@@ -53,8 +53,10 @@ def _table(path: str, result: object) -> str:
     if not result.faces:
         return head + "no faces found"
     short = [e.value[:4] for e in EMOTIONS]
-    lines = [head + f"{len(result)} face{'s' if len(result) > 1 else ''}",
-             f"  {'#':>2}  {'box x,y,w,h':<20} {'det':>4}  {'emotion':<9}" + "".join(f"{s:>6}" for s in short)]
+    lines = [
+        head + f"{len(result)} face{'s' if len(result) > 1 else ''}",
+        f"  {'#':>2}  {'box x,y,w,h':<20} {'det':>4}  {'emotion':<9}" + "".join(f"{s:>6}" for s in short),
+    ]
     for i, face in enumerate(result, 1):
         box = ",".join(str(round(v)) for v in face.box)
         probs = "".join(f"{p:6.2f}" for p in face.scores)
@@ -71,8 +73,11 @@ def _models(args: argparse.Namespace) -> int:
         acc = entry.metrics.get("privatetest_acc")
         where = "bundled" if entry.weights.bundled else entry.weights.repo_id
         flag = " (default)" if name == DEFAULT_MODEL else ""
-        print(f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params  "
-              f"PrivateTest {acc:.1%}  [{where}]" if acc is not None else f"  {name}{flag}  [{where}]")
+        print(
+            f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params  PrivateTest {acc:.1%}  [{where}]"
+            if acc is not None
+            else f"  {name}{flag}  [{where}]"
+        )
     if not list_models():
         print("  (none registered)")
     print("face detectors:")

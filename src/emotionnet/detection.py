@@ -63,13 +63,11 @@ class FaceDetector:
         if backend == "yunet":
             path = fetch(get_detector_entry(model).weights)
             try:
-                self._yunet = cv2.FaceDetectorYN.create(
-                    str(path), "", (320, 320), score_threshold, nms_threshold, 5000
-                )
+                self._yunet = cv2.FaceDetectorYN.create(str(path), "", (320, 320), score_threshold, nms_threshold, 5000)
             except cv2.error as exc:
                 raise DetectorError(f"OpenCV could not load YuNet from {path}: {exc}") from exc
         else:
-            cascade = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+            cascade = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
             self._haar = cv2.CascadeClassifier(cascade)
             if self._haar.empty():
                 raise DetectorError(f"OpenCV could not load the Haar cascade {cascade}")

@@ -74,7 +74,7 @@ def fetch(
             weights.repo_id,
             weights.filename,
             revision=weights.revision,
-            cache_dir=cache_dir,
+            cache_dir=None if cache_dir is None else Path(cache_dir),
             force_download=force_download,
             library_name="emotionnet",
             library_version=__version__,
@@ -101,7 +101,4 @@ def _evict(path: Path) -> None:
     """Remove a cached snapshot link and the blob it points to."""
     blob = path.resolve()
     for p in {path, blob}:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
+        p.unlink(missing_ok=True)

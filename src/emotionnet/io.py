@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 import cv2
 import numpy as np
 
 from .errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, np.ndarray]
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray
 """Anything :func:`load_image` accepts."""
 
 MIN_SIDE = 8
@@ -70,8 +70,12 @@ def _decode(data: bytes, name: str) -> np.ndarray:
     image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageReadError(f"{name} is not a readable image (JPEG, PNG, BMP, TIFF, WebP, ... expected)")
-    if image.dtype != np.uint8:  # 16-bit PNG/TIFF: keep the most significant byte
-        image = (image >> 8).astype(np.uint8) if image.dtype == np.uint16 else cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if image.dtype == np.uint16:  # 16-bit PNG/TIFF: keep the most significant byte
+        image = (image.astype(np.uint16) >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:  # float TIFF/EXR and the like: let OpenCV convert
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+        if image is None:
+            raise ImageReadError(f"{name} has a pixel type emotionnet cannot read")
     return _from_array(image, "bgr")
 
 

@@ -53,9 +53,9 @@ class FacePreprocess:
             angle = math.degrees(math.atan2(ly - ry, lx - rx))
             if abs(angle) > 45:  # implausible landmarks: keep the box as is
                 angle = 0.0
-        native = max(int(round(side)), 1)
+        native = max(round(side), 1)
         matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-        matrix[:, 2] += (native / 2 - cx, native / 2 - cy)
+        matrix[:, 2] += np.array([native / 2 - cx, native / 2 - cy])
         patch = cv2.warpAffine(gray, matrix, (native, native), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         interp = cv2.INTER_AREA if native > self.size else cv2.INTER_LINEAR
         return cv2.resize(patch, (self.size, self.size), interpolation=interp)

@@ -64,8 +64,12 @@ def load_model(
     if not _REPO_ID.match(name) or path.exists():
         known = ", ".join(list_models()) or "none registered yet"
         raise ModelNotFoundError(
-            f"Unknown model {name!r}: not a registered name ({known}), a model directory, or an 'owner/name' Hub repo id"
+            f"Unknown model {name!r}: not a registered name ({known}), a model directory, "
+            "or an 'owner/name' Hub repo id"
         )
     return EmotionNet.from_pretrained(
-        name, revision=revision, cache_dir=cache_dir, force_download=force_download
+        name,
+        revision=revision,
+        cache_dir=None if cache_dir is None else Path(cache_dir),
+        force_download=force_download,
     ).to(dev)

@@ -14,7 +14,7 @@ from .detection import FaceDetector
 from .device import resolve_device
 from .errors import InvalidImageError, InvalidInputError
 from .io import ImageSource, load_image
-from .model import EmotionNet
+from .model import EmotionNet, channels_last
 from .pretrained import load_model
 from .registry import ModelEntry
 from .results import Box, Face, FacePrediction, ImagePrediction
@@ -57,7 +57,7 @@ class EmotionRecognizer:
             self.model = model.to(self.device).eval()
         else:
             self.model = load_model(model, revision=revision, device=self.device)
-        self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = channels_last(self.model)
         self.preprocess = self.model.preprocess
         self.detector = FaceDetector(detector) if isinstance(detector, str) else detector  # type: ignore[arg-type]
         self.batch_size = batch_size
@@ -104,7 +104,9 @@ class EmotionRecognizer:
             if not image:
                 raise InvalidInputError("predict() got an empty list; pass at least one image")
             if boxes is not None and len(boxes) != len(image):
-                raise InvalidInputError(f"boxes has {len(boxes)} entries for {len(image)} images; give one list per image")
+                raise InvalidInputError(
+                    f"boxes has {len(boxes)} entries for {len(image)} images; give one list per image"
+                )
             per_image = boxes if boxes is not None else [None] * len(image)
             return self._predict_many(list(image), list(per_image), color)
         return self._predict_many([image], [boxes], color)[0]
@@ -128,7 +130,9 @@ class EmotionRecognizer:
     def _faces(self, bgr: np.ndarray, boxes: Sequence[Box] | None) -> tuple[Face, ...]:
         if boxes is None:
             if self.detector is None:
-                raise InvalidInputError("This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]")
+                raise InvalidInputError(
+                    "This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]"
+                )
             return self.detector.detect(bgr)
         h, w = bgr.shape[:2]
         faces = []

@@ -65,11 +65,12 @@ def _eval(args: argparse.Namespace) -> int:
     import cv2
     import torch
 
+    from ..model import channels_last
     from ..pretrained import load_model
     from .data import load_split
     from .evaluate import confusion_image, fit_temperature, predict_logits, report
 
-    model = load_model(args.model, device=args.device).to(memory_format=torch.channels_last)
+    model = channels_last(load_model(args.model, device=args.device))
     faces = load_split(args.data, args.split, args.cache_dir)
     if args.limit:
         pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
@@ -96,7 +97,7 @@ def _export(args: argparse.Namespace) -> int:
     from ..model import EmotionNet
 
     src = EmotionNet.from_pretrained(args.checkpoint)
-    config = dict(src._hub_mixin_config or {})  # type: ignore[attr-defined]
+    config: dict[str, Any] = dict(src._hub_mixin_config or {})  # type: ignore[arg-type]
     config["preprocess"] = src.preprocess.to_dict()
     config["labels"] = list(src.labels)
     if args.temperature is not None:
@@ -126,7 +127,7 @@ def _card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
         "# EmotionNet",
         "",
         "VGG-style facial emotion classifier (Khaireddin & Chen 2021 layout) trained on FER2013 with "
-        "emotionnet's own training code. Load it with `emotionnet.load_model(\"<this repo>\")`.",
+        'emotionnet\'s own training code. Load it with `emotionnet.load_model("<this repo>")`.',
         "",
         f"- widths {config.get('widths')}, fc {config.get('fc')}, input {config.get('input_size')}px grayscale",
         f"- calibration temperature {config.get('temperature', 1.0)}",

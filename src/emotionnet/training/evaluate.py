@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,9 +37,9 @@ def predict_logits(
             x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
         views = _views(x, tta)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            logits = torch.stack(
-                [model(v.to(device, memory_format=torch.channels_last)).float() for v in views]
-            ).mean(0)
+            logits = torch.stack([model(v.to(device, memory_format=torch.channels_last)).float() for v in views]).mean(
+                0
+            )
         out.append(logits.cpu())
     return torch.cat(out)
 
@@ -69,7 +70,7 @@ def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: 
     correct = (pred == labels).float()
     edges = torch.linspace(0, 1, bins + 1)
     ece = torch.zeros(())
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         mask = (conf > lo) & (conf <= hi)
         if mask.any():
             ece += mask.float().mean() * (conf[mask].mean() - correct[mask].mean()).abs()

@@ -18,7 +18,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ..model import CONFIGS, EmotionNet, create_model
+from ..model import EmotionNet, channels_last, create_model
 from ..preprocessing import FacePreprocess
 from .augment import augment_batch
 from .data import FaceSet, load_split
@@ -107,7 +107,7 @@ def train(
     train_set, val_set = _load_data(cfg)
 
     torch.manual_seed(cfg.seed)
-    model: nn.Module = create_model(cfg.config, preprocess=cfg.preprocess).to(device, memory_format=torch.channels_last)
+    model: nn.Module = channels_last(create_model(cfg.config, preprocess=cfg.preprocess).to(device))
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
     core: nn.Module = model
     if world > 1:
@@ -155,20 +155,34 @@ def train(
                 bar.set_postfix(loss=f"{loss_sum / (step + 1):.3f}", lr=f"{scheduler.get_last_lr()[0]:.4f}")
         if rank == 0:
             val_acc = evaluate_accuracy(ema.module, val_set, pre, device)
-            row = {"epoch": epoch + 1, "loss": loss_sum / steps, "val_acc": val_acc,
-                   "seconds": time.perf_counter() - t0}
+            row = {
+                "epoch": epoch + 1,
+                "loss": loss_sum / steps,
+                "val_acc": val_acc,
+                "seconds": time.perf_counter() - t0,
+            }
             history.append(row)
             if val_acc > best:
                 best = val_acc
                 save_weights(ema.module, out / "best", pre, extra={"epoch": epoch + 1, "val_acc": val_acc})
             torch.save(
-                {"model": core.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
-                 "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best,
-                 "history": json.dumps(history), "rng": torch.get_rng_state()},
+                {
+                    "model": core.state_dict(),
+                    "ema": ema.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "epoch": epoch,
+                    "best": best,
+                    "history": json.dumps(history),
+                    "rng": torch.get_rng_state(),
+                },
                 ckpt_path,
             )
-            print(f"epoch {epoch + 1:3d}/{cfg.epochs} loss {row['loss']:.4f} val_acc {val_acc:.4f} "
-                  f"best {best:.4f} {row['seconds']:.0f}s", flush=True)
+            print(
+                f"epoch {epoch + 1:3d}/{cfg.epochs} loss {row['loss']:.4f} val_acc {val_acc:.4f} "
+                f"best {best:.4f} {row['seconds']:.0f}s",
+                flush=True,
+            )
         if world > 1:
             dist.barrier()
     in_sync = True
@@ -194,9 +208,18 @@ def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: 
 def run(args: argparse.Namespace) -> int:
     """Run training from parsed ``emotionnet train`` options."""
     cfg = TrainConfig(
-        data=args.data, out=args.out, config=args.config, epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-        ema_decay=args.ema_decay, seed=args.seed, limit=args.limit, cache_dir=args.cache_dir,
+        data=args.data,
+        out=args.out,
+        config=args.config,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        label_smoothing=args.label_smoothing,
+        ema_decay=args.ema_decay,
+        seed=args.seed,
+        limit=args.limit,
+        cache_dir=args.cache_dir,
     )
     result = train(cfg, resume=args.resume, progress=not args.no_progress, stop_after=args.stop_after)
     if int(os.environ.get("RANK", "0")) == 0:
