@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 import torch
@@ -18,6 +18,10 @@ from .model import EmotionNet, channels_last
 from .pretrained import load_model
 from .registry import ModelEntry
 from .results import Box, Face, FacePrediction, ImagePrediction
+
+if TYPE_CHECKING:
+    from .video import StreamFrame
+    from .video_results import VideoPrediction
 
 
 class EmotionRecognizer:
@@ -167,6 +171,75 @@ class EmotionRecognizer:
         batch = np.stack([pre.crops(b, [f])[0] for b, f in zip(bgrs, whole)])
         probs = self.predict_proba(batch)
         return [FacePrediction(face=f, scores=tuple(float(p) for p in row)) for f, row in zip(whole, probs)]
+
+    def analyze_video(
+        self,
+        path: str | os.PathLike,
+        *,
+        every_n_frames: int = 1,
+        start: float | None = None,
+        end: float | None = None,
+        max_faces: int | None = None,
+        smoothing: float = 0.0,
+        output_video: str | os.PathLike | None = None,
+        progress: bool = True,
+    ) -> VideoPrediction:
+        """Analyse a video file frame by frame, streaming it (never loaded whole).
+
+        Args:
+            path: The video file.
+            every_n_frames: Analyse every n-th frame; the others are grabbed but not decoded.
+            start, end: Limit the run to this time range in seconds.
+            max_faces: Keep at most this many faces per frame (highest detector score first).
+            smoothing: Per-track EMA factor for probabilities in [0, 1); 0 is off.
+            output_video: Write an annotated MP4 here (same size, frame rate and frame count).
+            progress: Show a tqdm progress bar with frames/s and ETA.
+
+        Returns:
+            A :class:`~emotionnet.video_results.VideoPrediction`: one row per face per analysed
+            frame with a stable ``track_id``, plus the indices of undecodable frames (a
+            :class:`~emotionnet.video.SkippedFramesWarning` is issued when there are any).
+
+        Raises:
+            ImageNotFoundError: no such file. VideoReadError: not a readable video.
+        """
+        from .video import analyze_video
+
+        return analyze_video(
+            self,
+            path,
+            every_n_frames=every_n_frames,
+            start=start,
+            end=end,
+            max_faces=max_faces,
+            smoothing=smoothing,
+            output_video=output_video,
+            batch_frames=max(1, self.batch_size // 8),
+            progress=progress,
+        )
+
+    def stream(
+        self,
+        source: int | str | os.PathLike = 0,
+        *,
+        smoothing: float = 0.6,
+        max_faces: int | None = None,
+        realtime: bool = True,
+        max_frames: int | None = None,
+    ) -> Iterator[StreamFrame]:
+        """Yield analysed frames from a camera index, a video file or a stream URL.
+
+        A reader thread keeps only the newest frame, so when the model is slower than the source,
+        frames are dropped (counted in ``StreamFrame.dropped``) instead of piling up. Files are
+        played at their own frame rate when ``realtime``. Faces are tracked and their
+        probabilities smoothed (``smoothing``). Closing the generator releases the source.
+
+        Raises:
+            VideoReadError: the camera or URL cannot be opened. ImageNotFoundError: no such file.
+        """
+        from .video import stream
+
+        return stream(self, source, smoothing=smoothing, max_faces=max_faces, realtime=realtime, max_frames=max_frames)
 
     @torch.inference_mode()
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:

@@ -1,0 +1,254 @@
+"""Video files and live sources through an EmotionRecognizer: tracking, smoothing, annotated output."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+from tqdm.auto import tqdm
+
+from .annotate import annotate
+from .errors import InvalidInputError, VideoReadError
+from .results import FacePrediction, ImagePrediction
+from .tracking import FaceTracker
+from .video_io import FrameReport, VideoFrame, VideoSource, iter_frames, open_capture, video_info
+from .video_results import VideoFaceRow, VideoPrediction
+
+if TYPE_CHECKING:
+    from .recognizer import EmotionRecognizer
+
+
+class SkippedFramesWarning(UserWarning):
+    """Some frames of a video could not be decoded; the run went on without them."""
+
+
+def _tracked(
+    tracker: FaceTracker, prediction: ImagePrediction, max_faces: int | None
+) -> tuple[ImagePrediction, tuple[int, ...]]:
+    faces = prediction.faces[:max_faces] if max_faces else prediction.faces
+    if not faces:
+        tracker.update([], np.zeros((0, 7)))
+        return prediction, ()
+    matched = tracker.update([f.box for f in faces], np.array([f.scores for f in faces]))
+    smoothed = tuple(FacePrediction(f.face, scores) for f, (_, scores) in zip(faces, matched))
+    out = ImagePrediction(smoothed, prediction.width, prediction.height, prediction.source)
+    return out, tuple(track_id for track_id, _ in matched)
+
+
+def _draw(image: np.ndarray, prediction: ImagePrediction, track_ids: tuple[int, ...]) -> np.ndarray:
+    canvas = image
+    for face, track_id in zip(prediction.faces, track_ids):
+        canvas = annotate(canvas, face, bars=True, label=f"#{track_id}")
+    return canvas
+
+
+def analyze_video(
+    recognizer: EmotionRecognizer,
+    path: str | os.PathLike,
+    *,
+    every_n_frames: int = 1,
+    start: float | None = None,
+    end: float | None = None,
+    max_faces: int | None = None,
+    smoothing: float = 0.0,
+    output_video: str | os.PathLike | None = None,
+    batch_frames: int = 8,
+    progress: bool = True,
+) -> VideoPrediction:
+    """See :meth:`EmotionRecognizer.analyze_video`."""
+    if batch_frames < 1 or (max_faces is not None and max_faces < 1):
+        raise InvalidInputError("batch_frames and max_faces must be >= 1")
+    cap = open_capture(path)
+    info = video_info(cap)
+    fps = info.fps or 30.0
+    start_frame = round(start * fps) if start else 0
+    end_frame = round(end * fps) if end is not None else None
+    if end_frame is not None and end_frame <= start_frame:
+        raise InvalidInputError(f"end ({end}) must come after start ({start or 0})")
+    writer = None
+    if output_video is not None:
+        writer = cv2.VideoWriter(
+            os.fspath(output_video), cv2.VideoWriter.fourcc(*"mp4v"), fps, (info.width, info.height)
+        )
+        if not writer.isOpened():
+            cap.release()
+            raise VideoReadError(f"Cannot write {os.fspath(output_video)!r} (check the folder and the .mp4 suffix)")
+    tracker = FaceTracker(smoothing=smoothing)
+    report = FrameReport()
+    rows: list[VideoFaceRow] = []
+    last: tuple[ImagePrediction, tuple[int, ...]] | None = None
+    last_image: np.ndarray | None = None
+    counts = {"read": 0, "analyzed": 0}
+    total = (end_frame or info.frame_count) - start_frame
+    bar = tqdm(total=max(total, 0) or None, unit="frame", disable=not progress, desc=os.path.basename(os.fspath(path)))
+
+    def flush(batch: list[VideoFrame]) -> None:
+        nonlocal last, last_image
+        todo: list[np.ndarray] = [f.image for f in batch if f.analyze and f.image is not None]
+        preds = iter(recognizer.predict(list(todo)) if todo else [])
+        for frame in batch:
+            if frame.analyze and frame.image is not None:
+                last = _tracked(tracker, next(preds), max_faces)
+                counts["analyzed"] += 1
+                rows.extend(
+                    VideoFaceRow(frame.index, frame.time, tid, face) for face, tid in zip(last[0].faces, last[1])
+                )
+            if writer is not None:
+                image = frame.image if frame.image is not None else last_image
+                if image is None:
+                    image = np.zeros((info.height, info.width, 3), np.uint8)
+                writer.write(_draw(image, *last) if last is not None else image)
+                last_image = image
+        bar.update(len(batch))
+
+    batch: list[VideoFrame] = []
+    try:
+        for frame in iter_frames(
+            cap,
+            every_n=every_n_frames,
+            start_frame=start_frame,
+            end_frame=end_frame,
+            decode_all=writer is not None,
+            report=report,
+        ):
+            counts["read"] += 1
+            batch.append(frame)
+            if sum(f.analyze for f in batch) >= batch_frames:
+                flush(batch)
+                batch = []
+        flush(batch)
+    finally:
+        bar.close()
+        cap.release()
+        if writer is not None:
+            writer.release()
+    result = VideoPrediction(
+        source=os.fspath(path),
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        frames_read=counts["read"] + len(report.skipped),
+        frames_analyzed=counts["analyzed"],
+        skipped_frames=tuple(report.skipped),
+        missing_at_end=report.missing_at_end,
+        rows=tuple(rows),
+    )
+    if report.skipped:
+        warnings.warn(
+            f"{os.fspath(path)}: {len(report.skipped)} frame(s) could not be decoded and were skipped "
+            f"(first: {report.skipped[:5]}); results cover the other frames",
+            SkippedFramesWarning,
+            stacklevel=3,
+        )
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class StreamFrame:
+    """One analysed frame of a live source.
+
+    Attributes:
+        index: Frame number since the source was opened.
+        image: The frame (BGR).
+        prediction: Faces with smoothed probabilities, in detector order.
+        track_ids: The track id of each face in ``prediction``.
+        fps: Frames analysed per second, averaged over the last second or so.
+        dropped: Frames the source produced that were dropped to keep up, so far.
+    """
+
+    index: int
+    image: np.ndarray
+    prediction: ImagePrediction
+    track_ids: tuple[int, ...]
+    fps: float
+    dropped: int
+
+    def annotated(self) -> np.ndarray:
+        """The frame with boxes, track ids, labels and probability bars drawn."""
+        return _draw(self.image, self.prediction, self.track_ids)
+
+
+class _LatestFrameReader:
+    """Reads a capture on a thread and keeps only the newest frame, so analysis never lags behind."""
+
+    def __init__(self, cap: cv2.VideoCapture, realtime_fps: float | None) -> None:
+        self.cap, self.realtime_fps = cap, realtime_fps
+        self.cond = threading.Condition()
+        self.frame: tuple[int, np.ndarray] | None = None
+        self.produced = self.consumed = 0
+        self.done = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        start, index = time.perf_counter(), 0
+        while not self.done:
+            ok, image = self.cap.read()
+            if not ok:
+                break
+            if self.realtime_fps:  # a file played as if it were a camera
+                delay = start + index / self.realtime_fps - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+            with self.cond:
+                self.frame = (index, image)
+                self.produced += 1
+                self.cond.notify()
+            index += 1
+        with self.cond:
+            self.done = True
+            self.cond.notify()
+
+    def next(self) -> tuple[int, np.ndarray] | None:
+        with self.cond:
+            while self.frame is None and not self.done:
+                self.cond.wait(timeout=1.0)
+            item, self.frame = self.frame, None
+            if item is not None:
+                self.consumed += 1
+            return item
+
+    def stop(self) -> None:
+        self.done = True
+        self.thread.join(timeout=5)
+
+
+def stream(
+    recognizer: EmotionRecognizer,
+    source: VideoSource = 0,
+    *,
+    smoothing: float = 0.6,
+    max_faces: int | None = None,
+    realtime: bool = True,
+    max_frames: int | None = None,
+) -> Iterator[StreamFrame]:
+    """See :meth:`EmotionRecognizer.stream`."""
+    cap = open_capture(source)
+    info = video_info(cap)
+    is_file = not isinstance(source, int) and "://" not in os.fspath(source)
+    reader = _LatestFrameReader(cap, info.fps if (realtime and is_file and info.fps) else None)
+    tracker = FaceTracker(smoothing=smoothing)
+    times: list[float] = []
+    try:
+        count = 0
+        while max_frames is None or count < max_frames:
+            item = reader.next()
+            if item is None:
+                break
+            index, image = item
+            prediction, track_ids = _tracked(tracker, recognizer.predict(image), max_faces)
+            now = time.perf_counter()
+            times = [t for t in times if now - t < 1.0] + [now]
+            fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+            yield StreamFrame(index, image, prediction, track_ids, fps, reader.produced - reader.consumed)
+            count += 1
+    finally:
+        reader.stop()
+        cap.release()

@@ -1,0 +1,141 @@
+"""Video input: open files, cameras and stream URLs; iterate frames and report the bad ones."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import ImageNotFoundError, InvalidInputError, VideoReadError
+
+VideoSource = int | str | os.PathLike
+"""A camera index, a video file path, or a stream URL (``rtsp://``, ``http://``)."""
+
+MAX_CONSECUTIVE_FAILURES = 500
+"""Stop reading after this many frames in a row fail to decode."""
+
+
+def open_capture(source: VideoSource) -> cv2.VideoCapture:
+    """Open ``source`` with OpenCV; raise a typed error instead of returning a dead capture.
+
+    Raises:
+        ImageNotFoundError: a file path that does not exist or is a directory.
+        VideoReadError: the file is not a video OpenCV can decode, or the camera/URL cannot be opened.
+    """
+    if isinstance(source, bool) or not isinstance(source, (int, str, os.PathLike)):
+        raise InvalidInputError(f"video source must be a camera index, path or URL, got {type(source).__name__}")
+    if isinstance(source, int):
+        if source < 0:
+            raise InvalidInputError(f"camera index must be >= 0, got {source}")
+        cap = cv2.VideoCapture(source)
+        if not cap.isOpened():
+            raise VideoReadError(f"Camera {source} is not available (no such device, or it is in use)")
+        return cap
+    text = os.fspath(source)
+    if "://" not in text:
+        path = Path(text)
+        if not path.exists():
+            raise ImageNotFoundError(f"No such video file: {text!r}")
+        if not path.is_file():
+            raise ImageNotFoundError(f"Not a file: {text!r}")
+    cap = cv2.VideoCapture(text)
+    if not cap.isOpened():
+        raise VideoReadError(f"OpenCV cannot open {text!r} as a video (unsupported format or corrupt file)")
+    ok = cap.grab()
+    if not ok:
+        cap.release()
+        raise VideoReadError(f"{text!r} has no decodable frames (not a video, or empty)")
+    cap.release()
+    return cv2.VideoCapture(text)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video (``frame_count`` is 0 when unknown, e.g. cameras)."""
+
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+
+
+def video_info(cap: cv2.VideoCapture) -> VideoInfo:
+    """Frame rate, frame count and size reported by an open capture."""
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    return VideoInfo(
+        fps=fps if math.isfinite(fps) and fps > 0 else 0.0,
+        frame_count=max(count, 0),
+        width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+        height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class VideoFrame:
+    """One frame: its index, timestamp in seconds, and pixels (``None`` when not decoded)."""
+
+    index: int
+    time: float
+    image: np.ndarray | None
+    analyze: bool
+
+
+@dataclass
+class FrameReport:
+    """Filled in while :func:`iter_frames` runs: indices of frames that failed to decode."""
+
+    skipped: list[int] = field(default_factory=list)
+    missing_at_end: int = 0
+
+
+def iter_frames(
+    cap: cv2.VideoCapture,
+    *,
+    every_n: int = 1,
+    start_frame: int = 0,
+    end_frame: int | None = None,
+    decode_all: bool = False,
+    report: FrameReport | None = None,
+) -> Iterator[VideoFrame]:
+    """Yield frames from ``start_frame`` to ``end_frame`` (exclusive).
+
+    Every ``every_n``-th frame has ``analyze=True``; the others are only grabbed, not decoded,
+    unless ``decode_all`` (needed to write an output video). A frame that fails to decode in the
+    middle of a file is recorded in ``report.skipped`` and reading goes on; failures that run to
+    the end of the file are counted in ``report.missing_at_end``.
+    """
+    if every_n < 1:
+        raise InvalidInputError(f"every_n_frames must be >= 1, got {every_n}")
+    info = video_info(cap)
+    report = report if report is not None else FrameReport()
+    if start_frame > 0:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, start_frame)
+    pending: list[int] = []
+    index = start_frame
+    while end_frame is None or index < end_frame:
+        analyze = (index - start_frame) % every_n == 0
+        if not cap.grab():
+            past_end = info.frame_count == 0 or index >= info.frame_count
+            if past_end or len(pending) >= MAX_CONSECUTIVE_FAILURES:
+                break
+            pending.append(index)
+            index += 1
+            continue
+        report.skipped.extend(pending)
+        pending.clear()
+        image = None
+        if analyze or decode_all:
+            ok, image = cap.retrieve()
+            if not ok or image is None or image.size == 0:
+                report.skipped.append(index)
+                image = None
+        time = index / info.fps if info.fps else float("nan")
+        yield VideoFrame(index, time, image, analyze)
+        index += 1
+    report.missing_at_end = len(pending)

@@ -1,0 +1,168 @@
+"""Results of a video run: one row per (frame, face), plus what was read, skipped and found."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .labels import EMOTIONS
+from .results import FacePrediction
+
+COLUMNS = (
+    "frame",
+    "time",
+    "track_id",
+    "x",
+    "y",
+    "w",
+    "h",
+    "detection_score",
+    "emotion",
+    "score",
+    *(e.value for e in EMOTIONS),
+)
+"""Column order of :meth:`VideoPrediction.to_csv` and :meth:`VideoPrediction.to_dataframe`."""
+
+
+@dataclass(frozen=True)
+class VideoFaceRow:
+    """One face in one frame, with the id of the track it belongs to."""
+
+    frame: int
+    time: float
+    track_id: int
+    face: FacePrediction
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat JSON-ready dict with :data:`COLUMNS` as keys."""
+        x, y, w, h = self.face.box
+        row: dict[str, Any] = {
+            "frame": self.frame,
+            "time": round(self.time, 4),
+            "track_id": self.track_id,
+            "x": round(x, 1),
+            "y": round(y, 1),
+            "w": round(w, 1),
+            "h": round(h, 1),
+            "detection_score": round(self.face.detection_score, 4),
+            "emotion": self.face.emotion.value,
+            "score": round(self.face.score, 4),
+        }
+        row.update({k: round(v, 4) for k, v in self.face.probabilities.items()})
+        return row
+
+
+@dataclass(frozen=True)
+class VideoPrediction:
+    """Everything :meth:`EmotionRecognizer.analyze_video` found.
+
+    Attributes:
+        source: The video path.
+        fps: Frame rate the container reports (0 when unknown).
+        width, height: Frame size.
+        frames_read: Frames visited (decoded or grabbed) between ``start`` and ``end``.
+        frames_analyzed: Frames that went through detection and classification.
+        skipped_frames: Indices of frames that could not be decoded (the run went on past them).
+        missing_at_end: Frames the container announced but the file did not deliver.
+        rows: One :class:`VideoFaceRow` per face per analysed frame, in frame order.
+    """
+
+    source: str
+    fps: float
+    width: int
+    height: int
+    frames_read: int
+    frames_analyzed: int
+    skipped_frames: tuple[int, ...]
+    missing_at_end: int
+    rows: tuple[VideoFaceRow, ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def track_ids(self) -> tuple[int, ...]:
+        """Distinct track ids, sorted."""
+        return tuple(sorted({r.track_id for r in self.rows}))
+
+    def track_lengths(self) -> dict[int, int]:
+        """Number of analysed frames each track appears in."""
+        return dict(Counter(r.track_id for r in self.rows))
+
+    def summary(self) -> str:
+        """One line: frames, faces, tracks, dominant emotion, skipped frames."""
+        if not self.rows:
+            faces = "no faces found"
+        else:
+            top = Counter(r.face.emotion.value for r in self.rows).most_common(1)[0][0]
+            faces = f"{len(self.rows)} face detections in {len(self.track_ids)} track(s), mostly {top}"
+        skipped = f", {len(self.skipped_frames)} undecodable frame(s) skipped" if self.skipped_frames else ""
+        return f"{self.frames_analyzed}/{self.frames_read} frames analysed: {faces}{skipped}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: metadata plus ``rows`` as flat dicts."""
+        return {
+            "source": self.source,
+            "fps": self.fps,
+            "width": self.width,
+            "height": self.height,
+            "frames_read": self.frames_read,
+            "frames_analyzed": self.frames_analyzed,
+            "skipped_frames": list(self.skipped_frames),
+            "missing_at_end": self.missing_at_end,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_json(self, path: str | os.PathLike) -> None:
+        """Write :meth:`to_dict` as JSON."""
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.to_dict(), f, indent=1)
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Write one row per (frame, face) with :data:`COLUMNS`."""
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(r.to_dict() for r in self.rows)
+
+    def to_dataframe(self) -> Any:
+        """The rows as a ``pandas.DataFrame`` (needs pandas, which emotionnet does not install)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from exc
+        return pd.DataFrame([r.to_dict() for r in self.rows], columns=list(COLUMNS))
+
+    def plot_timeline(self, path: str | os.PathLike) -> None:
+        """Save a PNG of each track's emotion probabilities over time (needs the ``plot`` extra)."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise ImportError("plot_timeline() needs matplotlib: pip install 'emotionnet[plot]'") from exc
+        from .annotate import COLORS
+
+        tracks = self.track_ids or (0,)
+        fig, axes = plt.subplots(len(tracks), 1, figsize=(10, 2.6 * len(tracks)), sharex=True, squeeze=False)
+        for ax, track in zip(axes[:, 0], tracks):
+            rows = [r for r in self.rows if r.track_id == track]
+            times = [r.time if self.fps else r.frame for r in rows]
+            for i, emotion in enumerate(EMOTIONS):
+                b, g, r_ = COLORS[emotion]
+                ax.plot(
+                    times, [r.face.scores[i] for r in rows], label=emotion.value, color=(r_ / 255, g / 255, b / 255)
+                )
+            ax.set_ylim(0, 1)
+            ax.set_ylabel(f"track {track}" if rows else "no faces")
+        axes[0, 0].legend(loc="upper right", ncol=7, fontsize=8)
+        axes[-1, 0].set_xlabel("time (s)" if self.fps else "frame")
+        fig.suptitle(f"{os.path.basename(self.source)}: emotion probabilities per face track")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
