@@ -18,9 +18,7 @@ def _predict(args: argparse.Namespace) -> int:
     from .annotate import annotate
     from .recognizer import EmotionRecognizer
 
-    recognizer = EmotionRecognizer(
-        args.model, detector=None if args.detector == "none" else args.detector, device=args.device, tta=args.tta
-    )
+    recognizer = EmotionRecognizer(args.model, detector=args.detector, device=args.device, tta=args.tta)
     results = []
     for path in args.images:  # one at a time: a bad file is reported and the rest go on
         try:
@@ -64,6 +62,61 @@ def _table(path: str, result: object) -> str:
     return "\n".join(lines)
 
 
+def _video(args: argparse.Namespace) -> int:
+    from .recognizer import EmotionRecognizer
+
+    recognizer = EmotionRecognizer(args.model, detector=args.detector, device=args.device)
+    result = recognizer.analyze_video(
+        args.input,
+        every_n_frames=args.every,
+        start=args.start,
+        end=args.end,
+        max_faces=args.max_faces,
+        smoothing=args.smoothing,
+        output_video=args.out,
+        progress=not args.no_progress,
+    )
+    for target, write in ((args.csv, result.to_csv), (args.json, result.to_json), (args.plot, result.plot_timeline)):
+        if target:
+            write(target)
+            print(f"saved {target}", file=sys.stderr)
+    if args.out:
+        print(f"saved {args.out}", file=sys.stderr)
+    print(result.summary())
+    for track, n in sorted(result.track_lengths().items()):
+        print(f"  track {track}: {n} frames")
+    return 0
+
+
+def _live(args: argparse.Namespace) -> int:
+    from .live import LiveServer, show_window
+    from .recognizer import EmotionRecognizer
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+        print("error: --host other than loopback needs --allow-remote (it exposes the camera)", file=sys.stderr)
+        return 2
+    source: int | str = int(args.source) if args.source.isdigit() else args.source
+    recognizer = EmotionRecognizer(args.model, detector=args.detector, device=args.device)
+    frames = recognizer.stream(source, smoothing=args.smoothing, max_frames=args.max_frames)
+    if args.view == "window":
+        show_window(frames)
+        return 0
+    server = LiveServer(args.host, args.port).start() if args.view == "browser" else None
+    if server is not None:
+        print(f"live view on {server.url}  (Ctrl-C to stop)", flush=True)
+    try:
+        for frame in frames:
+            if server is not None:
+                server.publish(frame)
+            elif frame.index % 30 == 0:
+                print(f"frame {frame.index}: {frame.prediction.summary()} ({frame.fps:.1f} fps)", flush=True)
+    finally:
+        frames.close()  # closing the generator releases the camera or file
+        if server is not None:
+            server.close()
+    return 0
+
+
 def _models(args: argparse.Namespace) -> int:
     from .registry import DEFAULT_MODEL, DETECTORS, get_model_entry, list_models
 
@@ -95,6 +148,12 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
+    p.add_argument("--detector", default="yunet", choices=["yunet", "haar"])
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``emotionnet`` command."""
     parser = argparse.ArgumentParser(prog="emotionnet", description="Facial emotion recognition.")
@@ -105,11 +164,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", help="image files")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--save-annotated", metavar="DIR", help="write annotated PNGs here")
-    p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
-    p.add_argument("--detector", default="yunet", choices=["yunet", "haar"])
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    _common(p)
     p.add_argument("--tta", action="store_true", help="average each face with its mirror image")
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser("video", help="analyse a video file: CSV/JSON rows, annotated MP4, timeline plot")
+    p.add_argument("input", help="video file")
+    p.add_argument("--every", type=int, default=1, metavar="N", help="analyse every N-th frame")
+    p.add_argument("--start", type=float, default=None, help="start time in seconds")
+    p.add_argument("--end", type=float, default=None, help="end time in seconds")
+    p.add_argument("--max-faces", type=int, default=None)
+    p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
+    p.add_argument("--out", metavar="MP4", help="write an annotated video here")
+    p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")
+    p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
+    p.add_argument("--plot", metavar="PNG", help="save the probability timeline (needs matplotlib)")
+    p.add_argument("--no-progress", action="store_true")
+    _common(p)
+    p.set_defaults(func=_video)
+
+    p = sub.add_parser("live", help="live camera (or file/URL) with a browser or window view")
+    p.add_argument("--source", default="0", help="camera index, video file or stream URL")
+    p.add_argument("--view", default="browser", choices=["browser", "window", "none"])
+    p.add_argument("--host", default="127.0.0.1", help="address to serve the browser view on")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.add_argument("--smoothing", type=float, default=0.6)
+    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    _common(p)
+    p.set_defaults(func=_live)
 
     p = sub.add_parser("models", help="list registered models and detectors")
     p.set_defaults(func=_models)

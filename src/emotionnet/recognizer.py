@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -226,7 +226,7 @@ class EmotionRecognizer:
         max_faces: int | None = None,
         realtime: bool = True,
         max_frames: int | None = None,
-    ) -> Iterator[StreamFrame]:
+    ) -> Generator[StreamFrame, None, None]:
         """Yield analysed frames from a camera index, a video file or a stream URL.
 
         A reader thread keeps only the newest frame, so when the model is slower than the source,

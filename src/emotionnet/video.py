@@ -6,7 +6,7 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -228,7 +228,7 @@ def stream(
     max_faces: int | None = None,
     realtime: bool = True,
     max_frames: int | None = None,
-) -> Iterator[StreamFrame]:
+) -> Generator[StreamFrame, None, None]:
     """See :meth:`EmotionRecognizer.stream`."""
     cap = open_capture(source)
     info = video_info(cap)
