@@ -231,7 +231,8 @@ class EmotionRecognizer:
 
         A reader thread keeps only the newest frame, so when the model is slower than the source,
         frames are dropped (counted in ``StreamFrame.dropped``) instead of piling up. Files are
-        played at their own frame rate when ``realtime``. Faces are tracked and their
+        played at their own frame rate when ``realtime``; with ``realtime=False`` every frame is
+        analysed as fast as possible and none is dropped. Faces are tracked and their
         probabilities smoothed (``smoothing``). Closing the generator releases the source.
 
         Raises:

@@ -176,10 +176,14 @@ class StreamFrame:
 
 
 class _LatestFrameReader:
-    """Reads a capture on a thread and keeps only the newest frame, so analysis never lags behind."""
+    """Reads a capture on a thread and keeps only the newest frame, so analysis never lags behind.
 
-    def __init__(self, cap: cv2.VideoCapture, realtime_fps: float | None) -> None:
-        self.cap, self.realtime_fps = cap, realtime_fps
+    With ``drop=False`` (a file analysed as fast as possible) the reader waits for each frame to
+    be taken instead of replacing it.
+    """
+
+    def __init__(self, cap: cv2.VideoCapture, realtime_fps: float | None, drop: bool = True) -> None:
+        self.cap, self.realtime_fps, self.drop = cap, realtime_fps, drop
         self.cond = threading.Condition()
         self.frame: tuple[int, np.ndarray] | None = None
         self.produced = self.consumed = 0
@@ -198,6 +202,8 @@ class _LatestFrameReader:
                 if delay > 0:
                     time.sleep(delay)
             with self.cond:
+                while not self.drop and self.frame is not None and not self.done:
+                    self.cond.wait(timeout=1.0)
                 self.frame = (index, image)
                 self.produced += 1
                 self.cond.notify()
@@ -213,10 +219,13 @@ class _LatestFrameReader:
             item, self.frame = self.frame, None
             if item is not None:
                 self.consumed += 1
+            self.cond.notify()
             return item
 
     def stop(self) -> None:
-        self.done = True
+        with self.cond:
+            self.done = True
+            self.cond.notify_all()
         self.thread.join(timeout=5)
 
 
@@ -233,7 +242,7 @@ def stream(
     cap = open_capture(source)
     info = video_info(cap)
     is_file = not isinstance(source, int) and "://" not in os.fspath(source)
-    reader = _LatestFrameReader(cap, info.fps if (realtime and is_file and info.fps) else None)
+    reader = _LatestFrameReader(cap, info.fps if (realtime and is_file and info.fps) else None, drop=realtime)
     tracker = FaceTracker(smoothing=smoothing)
     times: list[float] = []
     try:

@@ -1,0 +1,161 @@
+"""Video files, tracking and live streams with real OpenCV video (files made here or committed)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ASTRONAUT, MEDIA, ROOT, needs_media
+
+from emotionnet import EmotionRecognizer, errors
+from emotionnet.cli import main
+from emotionnet.tracking import FaceTracker, iou
+from emotionnet.video import SkippedFramesWarning
+
+PEXELS = ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4"
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> EmotionRecognizer:
+    return EmotionRecognizer(ROOT / "runs/compact-s0/best", device="cpu")  # TEMP
+
+
+def test_pexels_clip_rows_video_and_plot(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    out = tmp_path / "annotated.mp4"
+    result = recognizer.analyze_video(PEXELS, every_n_frames=2, output_video=out, smoothing=0.5, progress=False)
+    assert result.frames_read == 472 and result.frames_analyzed == 236 and result.skipped_frames == ()
+    lengths = result.track_lengths()
+    assert max(lengths.values()) >= 0.9 * 236  # one track covers the single face almost always
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 472
+    assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (640, 360)
+    result.to_csv(tmp_path / "rows.csv")
+    with open(tmp_path / "rows.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(result) and rows[0]["frame"] == "0"
+    assert (
+        abs(sum(float(rows[0][k]) for k in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")) - 1)
+        < 1e-3
+    )
+    result.plot_timeline(tmp_path / "timeline.png")
+    assert cv2.imread(str(tmp_path / "timeline.png")).shape[1] > 500
+
+
+def test_time_range_and_max_faces(recognizer: EmotionRecognizer) -> None:
+    result = recognizer.analyze_video(PEXELS, start=10.0, end=11.0, max_faces=1, progress=False)
+    frames = [r.frame for r in result.rows]
+    assert 20 <= result.frames_analyzed <= 26 and min(frames) >= 239 and max(frames) <= 264
+    assert all(9.9 <= r.time <= 11.05 for r in result.rows)
+
+
+def test_corrupted_middle_is_skipped_and_reported(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    data = bytearray(PEXELS.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 50_000] = np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8).tobytes()
+    bad = tmp_path / "corrupt.mp4"
+    bad.write_bytes(bytes(data))
+    with pytest.warns(SkippedFramesWarning, match="could not be decoded"):
+        result = recognizer.analyze_video(bad, every_n_frames=3, progress=False)
+    assert len(result.skipped_frames) > 0
+    assert max(r.frame for r in result.rows) > max(result.skipped_frames)  # the run went on past them
+    assert "skipped" in result.summary()
+
+
+def test_unreadable_sources(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    fake = tmp_path / "not a video.mp4"
+    fake.write_bytes(b"hello" * 1000)
+    with pytest.raises(errors.VideoReadError):
+        recognizer.analyze_video(fake, progress=False)
+    with pytest.raises(errors.ImageNotFoundError):
+        recognizer.analyze_video(tmp_path / "missing.mp4", progress=False)
+    with pytest.raises(errors.VideoReadError, match="Camera 47"):
+        next(recognizer.stream(47))
+    with pytest.raises(errors.InvalidInputError):
+        recognizer.analyze_video(PEXELS, every_n_frames=0, progress=False)
+
+
+def test_synthetic_two_faces_keep_their_tracks(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    face = cv2.imread(str(ASTRONAUT))[40:260, 140:330]
+    path = tmp_path / "two.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (640, 300))
+    for i in range(20):
+        frame = np.full((300, 640, 3), 90, np.uint8)
+        frame[40:260, 20 + 3 * i : 210 + 3 * i] = face
+        if i != 7:  # the right face vanishes for one frame: its track must survive
+            frame[40:260, 420 - 2 * i : 610 - 2 * i] = face
+        writer.write(frame)
+    writer.release()
+    result = recognizer.analyze_video(path, progress=False)
+    assert result.track_ids == (1, 2)
+    left = {r.track_id for r in result.rows if r.face.box[0] < 300}
+    right = {r.track_id for r in result.rows if r.face.box[0] >= 300}
+    assert len(left) == 1 and len(right) == 1 and left != right
+
+
+def test_tracker_smoothing_and_max_age() -> None:
+    tracker = FaceTracker(smoothing=0.5, max_age=1)
+    a = np.eye(7)[[3]]
+    b = np.eye(7)[[0]]
+    assert tracker.update([(0, 0, 10, 10)], a)[0] == (1, tuple(a[0]))
+    tid, scores = tracker.update([(1, 0, 10, 10)], b)[0]
+    assert tid == 1 and scores[0] == pytest.approx(0.5) and scores[3] == pytest.approx(0.5)
+    tracker.update([], np.zeros((0, 7)))
+    tracker.update([], np.zeros((0, 7)))
+    assert tracker.update([(1, 0, 10, 10)], a)[0][0] == 2  # too old: a new track
+    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(1 / 3)
+    with pytest.raises(errors.InvalidInputError):
+        FaceTracker(smoothing=1.0)
+
+
+def test_stream_from_file(recognizer: EmotionRecognizer) -> None:
+    frames = list(recognizer.stream(str(PEXELS), realtime=False, max_frames=15))
+    assert len(frames) == 15 and all(len(f.prediction) == 1 for f in frames)
+    assert {f.track_ids for f in frames} == {(1,)}
+    assert frames[-1].annotated().shape == (360, 640, 3)
+
+
+def test_cli_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path, out = tmp_path / "rows.csv", tmp_path / "out.mp4"
+    code = main(
+        [
+            "video",
+            str(PEXELS),
+            "--every",
+            "8",
+            "--csv",
+            str(csv_path),
+            "--out",
+            str(out),
+            "--json",
+            str(tmp_path / "rows.json"),
+            "--no-progress",
+            "--device",
+            "cpu",
+        ]
+    )
+    assert code == 0 and csv_path.stat().st_size > 0 and out.stat().st_size > 0
+    assert "59/472 frames analysed" in capsys.readouterr().out
+
+
+@needs_media
+def test_no_face_video(recognizer: EmotionRecognizer) -> None:
+    result = recognizer.analyze_video(MEDIA / "no_face.mp4", every_n_frames=2, progress=False)
+    assert len(result) == 0 and result.frames_analyzed > 40 and "no faces found" in result.summary()
+
+
+@needs_media
+def test_face_appears_part_way(recognizer: EmotionRecognizer) -> None:
+    result = recognizer.analyze_video(MEDIA / "noface_face.mov", every_n_frames=2, progress=False)
+    assert result.rows and result.rows[0].frame > 30 and len(result.track_ids) >= 1
+
+
+def test_no_video_left_open_warning(recognizer: EmotionRecognizer) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        recognizer.analyze_video(PEXELS, end=0.5, progress=False)
+    assert os.path.exists(PEXELS)
