@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import ASTRONAUT, MEDIA, ROOT, needs_media
 
+from conftest import ASTRONAUT, MEDIA, ROOT, needs_media
 from emotionnet import EmotionRecognizer, errors
 from emotionnet.cli import main
 from emotionnet.tracking import FaceTracker, iou
