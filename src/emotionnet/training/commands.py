@@ -19,6 +19,7 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--data", required=True, help="FER2013 image-folder root")
     p.add_argument("--split", default="test", choices=["test", "val"], help="test = PrivateTest, val = PublicTest")
     p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16 = bfloat16 autocast")
     p.add_argument("--fit-temperature", action="store_true", help="fit a temperature on PublicTest and report it")
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N faces of a fixed shuffle")
     p.add_argument("--confusion", metavar="PNG", help="save the confusion matrix picture here")
@@ -76,17 +77,19 @@ def _eval(args: argparse.Namespace) -> int:
         pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
         faces = faces.subset(pick)
     temperature = model.temperature
+    bf16 = args.precision == "bf16"
     if args.fit_temperature:
         val = load_split(args.data, "val", args.cache_dir)
-        temperature = fit_temperature(predict_logits(model, val, tta=args.tta) / 1.0, val.labels)
-    rep = report(predict_logits(model, faces, tta=args.tta), faces.labels, temperature)
+        temperature = fit_temperature(predict_logits(model, val, tta=args.tta, bf16=bf16), val.labels)
+    rep = report(predict_logits(model, faces, tta=args.tta, bf16=bf16), faces.labels, temperature)
     split = "PrivateTest" if args.split == "test" else "PublicTest"
-    print(f"{args.model} on FER2013 {split}, tta={args.tta}")
+    print(f"{args.model} on FER2013 {split}, tta={args.tta}, precision={args.precision}")
     print(rep.table())
     if args.confusion:
         cv2.imwrite(args.confusion, confusion_image(rep.confusion, f"{args.model} - {split} - tta={args.tta}"))
     if args.json:
-        Path(args.json).write_text(json.dumps({"split": split, "tta": args.tta, **rep.to_dict()}, indent=2))
+        meta = {"model": str(args.model), "split": split, "tta": args.tta, "precision": args.precision}
+        Path(args.json).write_text(json.dumps({**meta, **rep.to_dict()}, indent=2))
     return 0
 
 
