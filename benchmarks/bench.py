@@ -55,8 +55,12 @@ def cold_start() -> float:
         "import time; t=time.perf_counter(); from emotionnet import EmotionRecognizer; "
         f"r=EmotionRecognizer(device='cpu'); r.predict({str(ASTRONAUT)!r}); print(time.perf_counter()-t)"
     )
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True).stdout.split()[-1]) for _ in range(3)]
+    runs = [
+        float(
+            subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1]
+        )
+        for _ in range(3)
+    ]
     return statistics.median(runs)
 
 
@@ -66,8 +70,9 @@ def peak_rss_mb() -> float:
         f"[r.predict({str(ASTRONAUT)!r}) for _ in range(20)]; "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                check=True).stdout.split()[-1])
+    return float(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1]
+    )
 
 
 def main() -> None:
@@ -83,7 +88,9 @@ def main() -> None:
         x = crops[:batch]
         t = timed(lambda x=x: rec.predict_proba(x), args.repeats)
         t32 = timed(lambda x=x: fp32.predict_proba(x), args.repeats)
-        rows.append((f"classifier, batch {batch}", batch / t, "faces/s", f"{t * 1e3:.2f} ms/batch; fp32 x{t32 / t:.2f}"))
+        rows.append(
+            (f"classifier, batch {batch}", batch / t, "faces/s", f"{t * 1e3:.2f} ms/batch; fp32 x{t32 / t:.2f}")
+        )
     for n in (1, 4):
         frame = frame_with_faces(n)
         assert len(rec.predict(frame)) == n, f"expected {n} faces in the synthetic frame"
@@ -99,7 +106,8 @@ def main() -> None:
     rows.append(("cold start (import, load, first predict)", cold_start(), "s", "fresh interpreter, median of 3"))
     rows.append(("peak RSS, 20 image predictions", peak_rss_mb(), "MB", "fresh interpreter"))
 
-    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
+    cpu = platform.processor() or platform.machine()
+    machine = f"{cpu}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
     lines = [f"Machine: {machine}", "", "| measure | value | unit | note |", "|---|---:|---|---|"]
     lines += [f"| {name} | {value:,.1f} | {unit} | {note} |" for name, value, unit, note in rows]
     table = "\n".join(lines)
@@ -107,8 +115,11 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.md").write_text(table + "\n")
-    (out / "bench.json").write_text(json.dumps(
-        {"machine": machine, "rows": [dict(zip(("measure", "value", "unit", "note"), r)) for r in rows]}, indent=2))
+    (out / "bench.json").write_text(
+        json.dumps(
+            {"machine": machine, "rows": [dict(zip(("measure", "value", "unit", "note"), r)) for r in rows]}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":
