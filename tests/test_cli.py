@@ -1,0 +1,66 @@
+"""The emotionnet command line, run in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import pytest
+
+from conftest import ASTRONAUT, MEDIA, needs_media
+from emotionnet.cli import main
+
+
+def test_predict_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", str(ASTRONAUT), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "512x512  1 face" in out and "emotion" in out
+
+
+def test_predict_json_and_annotated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", str(ASTRONAUT), "--json", "--save-annotated", str(tmp_path)]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["width"] == 512 and len(result["faces"]) == 1
+    assert abs(sum(result["faces"][0]["probabilities"].values()) - 1) < 1e-4
+    assert cv2.imread(str(tmp_path / "astronaut_annotated.png")).shape == (512, 512, 3)
+
+
+def test_bad_file_is_reported_and_others_go_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    assert main(["predict", str(bad), str(ASTRONAUT)]) == 1
+    captured = capsys.readouterr()
+    assert "broken.jpg" in captured.err and "truncated JPEG" in captured.err
+    assert "1 face" in captured.out
+
+
+def test_models_and_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "(default)" in out and "yunet" in out
+    assert main(["predict", str(ASTRONAUT), "--model", "nope.nope"]) == 2
+    assert "Unknown model" in capsys.readouterr().err
+
+
+@needs_media
+def test_shared_photos_face_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    names = ["multi_face.jpg", "astronaut.png", "free-mountain-vector-01.jpg"]
+    assert main(["predict", *(str(MEDIA / n) for n in names)]) == 0
+    out = capsys.readouterr().out
+    assert "multi_face.jpg  1000x667  5 faces" in out
+    assert "astronaut.png  512x512  1 face" in out
+    assert "free-mountain-vector-01.jpg  1920x1080  no faces found" in out
+
+
+def test_console_script_runs_as_a_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emotionnet", "predict", str(ASTRONAUT)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and "1 face" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "emotionnet", "predict", "/no/such.jpg"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and "No such image file" in done.stderr and "Traceback" not in done.stderr
