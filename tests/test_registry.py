@@ -1,0 +1,85 @@
+"""Schema of every registry entry, the bundled files, the model card, and the shipped model's accuracy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from conftest import FER2013, ROOT, needs_fer2013
+from emotionnet import EMOTIONS, load_model, registry
+from emotionnet.hub import bundled_path, sha256_of
+from emotionnet.model import EmotionNet
+
+KNOWN_METRICS = {
+    "privatetest_acc",
+    "privatetest_acc_flip",
+    "privatetest_acc_tencrop",
+    "privatetest_acc_bf16",
+    "privatetest_top2",
+    "privatetest_recall_disgust",
+    "privatetest_ece",
+    "privatetest_ece_calibrated",
+    "publictest_acc",
+    "privatetest_subset700_acc",
+}
+
+
+@pytest.mark.parametrize("name", registry.list_models())
+def test_model_entry_schema(name: str) -> None:
+    entry = registry.get_model_entry(name)
+    assert re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_-]+", entry.name) and entry.name == name
+    assert entry.labels == tuple(e.value for e in EMOTIONS)
+    assert set(entry.metrics) <= KNOWN_METRICS and "privatetest_acc" in entry.metrics
+    assert all(0.0 <= v <= 1.0 for v in entry.metrics.values())
+    net = EmotionNet(**entry.architecture)
+    assert sum(p.numel() for p in net.parameters()) == entry.num_params
+    assert net.input_size == entry.preprocess.size and entry.temperature > 0
+    assert (ROOT / entry.recipe.split("#")[0]).is_file()
+    if entry.weights.bundled:
+        path = bundled_path(entry.weights.filename)
+        assert path.stat().st_size == entry.weights.size and sha256_of(path) == entry.weights.sha256
+
+
+def test_default_model_is_registered_and_bundled() -> None:
+    assert registry.DEFAULT_MODEL in registry.list_models()
+    entry = registry.get_model_entry("default")
+    assert entry.weights.bundled and entry.weights.size <= 15_000_000
+
+
+@pytest.mark.parametrize("name", sorted(registry.DETECTORS))
+def test_detector_files(name: str) -> None:
+    entry = registry.get_detector_entry(name)
+    path = bundled_path(entry.weights.filename)
+    assert sha256_of(path) == entry.weights.sha256 and path.stat().st_size == entry.weights.size
+    assert "Apache License" in bundled_path("LICENSE-YUNET").read_text()
+
+
+def test_models_md_table_matches_registry() -> None:
+    assert registry.model_table() in (ROOT / "docs" / "models.md").read_text()
+
+
+def test_register_model_rules() -> None:
+    entry = registry.get_model_entry("default")
+    with pytest.raises(registry.InvalidInputError, match="already registered"):
+        registry.register_model(entry)
+    with pytest.raises(registry.InvalidInputError, match=r"'arch\.tag'"):
+        registry.register_model(registry.ModelEntry("Bad Name", entry.weights, entry.architecture, entry.preprocess))
+    with pytest.raises(registry.InvalidInputError, match="40-hex"):
+        registry.WeightsFile("x.safetensors", "0" * 64, 1, repo_id="a/b", revision="main")
+
+
+@needs_fer2013
+def test_shipped_model_accuracy_matches_its_card() -> None:
+    """The default model, loaded through the public API, on a fixed 700-image PrivateTest subset."""
+    from emotionnet.training.data import load_split
+    from emotionnet.training.evaluate import predict_logits
+
+    entry = registry.get_model_entry("default")
+    test = load_split(FER2013, "test")
+    pick = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:700]
+    subset = test.subset(pick)
+    acc = float((predict_logits(load_model("default"), subset).argmax(1) == subset.labels).float().mean())
+    assert abs(acc - entry.metrics["privatetest_subset700_acc"]) <= 0.01
+    assert abs(acc - entry.metrics["privatetest_acc"]) <= 0.03  # the subset is a fair sample of the split
