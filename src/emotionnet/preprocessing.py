@@ -26,7 +26,7 @@ class FacePreprocess:
 
     Args:
         size: Side of the square model input in pixels.
-        mean: Mean subtracted from pixel values scaled to [0, 1].
+        mean: Mean subtracted from pixel values scaled to 0..1.
         std: Standard deviation divided out after the mean.
         margin: Extra border around the detector box, as a fraction of the box side.
         align: Rotate the crop so the eyes are level (needs landmarks).

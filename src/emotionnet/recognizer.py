@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import numpy as np
 import torch
@@ -94,7 +94,13 @@ class EmotionRecognizer:
         color: Literal["bgr", "rgb"] = "bgr",
     ) -> list[ImagePrediction]: ...
 
-    def predict(self, image, *, boxes=None, color="bgr"):  # type: ignore[no-untyped-def]
+    def predict(
+        self,
+        image: ImageSource | list[ImageSource],
+        *,
+        boxes: Sequence[Box] | Sequence[Sequence[Box]] | None = None,
+        color: Literal["bgr", "rgb"] = "bgr",
+    ) -> ImagePrediction | list[ImagePrediction]:
         """Detect faces and classify their emotions.
 
         Args:
@@ -118,9 +124,9 @@ class EmotionRecognizer:
                 raise InvalidInputError(
                     f"boxes has {len(boxes)} entries for {len(image)} images; give one list per image"
                 )
-            per_image = boxes if boxes is not None else [None] * len(image)
-            return self._predict_many(list(image), list(per_image), color)
-        return self._predict_many([image], [boxes], color)[0]
+            per_image = cast("list[Sequence[Box] | None]", list(boxes) if boxes is not None else [None] * len(image))
+            return self._predict_many(list(image), per_image, color)
+        return self._predict_many([image], [cast("Sequence[Box] | None", boxes)], color)[0]
 
     def _predict_many(
         self, images: list[ImageSource], boxes: list[Sequence[Box] | None], color: Literal["bgr", "rgb"]
@@ -196,9 +202,10 @@ class EmotionRecognizer:
         Args:
             path: The video file.
             every_n_frames: Analyse every n-th frame; the others are grabbed but not decoded.
-            start, end: Limit the run to this time range in seconds.
+            start: Start of the time range to analyse, in seconds.
+            end: End of the time range to analyse, in seconds.
             max_faces: Keep at most this many faces per frame (highest detector score first).
-            smoothing: Per-track EMA factor for probabilities in [0, 1); 0 is off.
+            smoothing: Per-track EMA factor for probabilities, from 0 (off) up to but excluding 1.
             output_video: Write an annotated MP4 here (same size, frame rate and frame count).
             progress: Show a tqdm progress bar with frames/s and ETA.
 

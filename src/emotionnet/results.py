@@ -21,7 +21,7 @@ class Face:
         box: ``(x, y, w, h)`` in pixels.
         landmarks: Five ``(x, y)`` points (right eye, left eye, nose tip, right and left mouth
             corner, from the subject's point of view), or ``None`` when the detector has none.
-        score: Detector confidence in [0, 1] (1.0 for user-given boxes).
+        score: Detector confidence, 0..1 (1.0 for user-given boxes).
     """
 
     box: Box

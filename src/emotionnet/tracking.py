@@ -34,12 +34,13 @@ class FaceTracker:
     Args:
         iou_threshold: Minimum IoU between a track's last box and a new box to match them.
         max_age: Frames a track survives without a match (missed detections) before it ends.
-        smoothing: EMA factor in [0, 1): ``p = smoothing * p_prev + (1 - smoothing) * p_new``.
+        smoothing: EMA factor, 0 <= smoothing < 1: ``p = smoothing * p_prev + (1 - smoothing) * p_new``.
             0 turns smoothing off.
 
-    >>> tracker = FaceTracker()
-    >>> tracker.update([(10, 10, 50, 50)], np.full((1, 7), 1 / 7))[0][0]
-    1
+    Examples:
+        >>> tracker = FaceTracker()
+        >>> tracker.update([(10, 10, 50, 50)], np.full((1, 7), 1 / 7))[0][0]
+        1
     """
 
     iou_threshold: float = 0.3
