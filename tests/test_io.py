@@ -74,6 +74,22 @@ def test_huge_array_refused_without_copy() -> None:
         load_image(big)
 
 
+def test_huge_encoded_images_refused_before_decoding(jpeg_bytes: bytes) -> None:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    png = b"\x89PNG\r\n\x1a\n" + chunk + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    with pytest.raises(errors.InvalidImageError, match="20000x20000"):
+        load_image(png)
+    sof = jpeg_bytes.index(b"\xff\xc0")  # baseline start-of-frame: height, width at +5 and +7
+    big = bytearray(jpeg_bytes)
+    big[sof + 5 : sof + 9] = struct.pack(">HH", 20_000, 20_000)
+    with pytest.raises(errors.InvalidImageError, match="20000x20000"):
+        load_image(bytes(big))
+
+
 def test_missing_and_directory(tmp_path: Path) -> None:
     with pytest.raises(errors.ImageNotFoundError) as info:
         load_image(tmp_path / "nope.jpg")

@@ -66,6 +66,12 @@ def _decode(data: bytes, name: str) -> np.ndarray:
         raise ImageReadError(f"{name} is a truncated JPEG (no end-of-image marker); re-export or re-download it")
     if data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" not in data[-16:]:
         raise ImageReadError(f"{name} is a truncated PNG (no IEND chunk); re-export or re-download it")
+    size = _header_size(data)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        w, h = size
+        raise InvalidImageError(
+            f"{name} is {w}x{h} = {w * h:,} pixels, over the {MAX_PIXELS:,} limit; downscale it first"
+        )
     buffer = np.frombuffer(data, np.uint8)
     image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if image is None:
@@ -77,6 +83,23 @@ def _decode(data: bytes, name: str) -> np.ndarray:
         if image is None:
             raise ImageReadError(f"{name} has a pixel type emotionnet cannot read")
     return _from_array(image, "bgr")
+
+
+def _header_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` from a PNG or JPEG header, without decoding; ``None`` if not found."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+        i += 2 + length
+    return None
 
 
 def _from_array(array: np.ndarray, color: str) -> np.ndarray:
