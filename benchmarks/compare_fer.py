@@ -1,0 +1,160 @@
+"""emotionnet against the `fer` package in the same run: accuracy, faces/s, end-to-end ms per frame.
+
+Usage: python benchmarks/compare_fer.py [--data ../shared/data/fer2013] [--frames 40]
+
+`fer` is installed into its own virtual environment (benchmarks/.fer-venv) on first use, with
+--no-deps (its facenet-pytorch dependency pins an old CUDA torch) plus tensorflow-cpu and the rest it
+imports. Both packages see the same FER2013 PrivateTest crops (each with its own preprocessing) and
+the same frames (synthetic 640x480 frames with 1 and 4 faces, and frames of the Pexels clip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import PEXELS, ROOT, frame_with_faces
+
+from emotionnet import EmotionRecognizer
+from emotionnet.training.data import load_split
+
+VENV = ROOT / "benchmarks" / ".fer-venv"
+FER_PACKAGES = [
+    "tensorflow-cpu",
+    "opencv-contrib-python<5",
+    "pandas",
+    "requests",
+    "matplotlib",
+    "tqdm",
+    "moviepy<2",
+    "ffmpeg-python",
+    "Pillow",
+]
+
+
+def ensure_fer_venv() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "fer==25.10.3"], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *FER_PACKAGES], check=True)
+    return python
+
+
+def venv_size_gb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e9
+
+
+def installed_size_gb(root: str = "emotionnet") -> float:
+    """Bytes on disk of ``root`` and its runtime requirements (transitively, no extras)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo, total = [root], 0
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        total += sum((f.size or 0) for f in dist.files or [])
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return total / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "fer2013"))
+    parser.add_argument("--frames", type=int, default=40, help="frames per end-to-end measurement")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    args = parser.parse_args()
+    python = ensure_fer_venv()
+    test = load_split(args.data, "test")
+    cap = cv2.VideoCapture(str(PEXELS))
+    video = [cap.read()[1] for _ in range(args.frames)]
+    frames = {
+        "frames1": [frame_with_faces(1)] * args.frames,
+        "frames4": [frame_with_faces(4)] * args.frames,
+        "video": video,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        job = Path(tmp) / "job.npz"
+        np.savez(job, crops=test.images.numpy(), **{k: np.stack(v) for k, v in frames.items()})
+        done = subprocess.run(
+            [str(python), str(ROOT / "benchmarks" / "_fer_worker.py"), str(job)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    fer = json.loads(done.stdout.strip().splitlines()[-1])
+
+    rec = EmotionRecognizer(device="cpu")
+    crops = test.images.numpy()
+    rec.predict_proba(crops[:64])
+    t = time.perf_counter()
+    ours_pred = rec.predict_proba(crops).argmax(1)
+    ours_crop_s = time.perf_counter() - t
+    labels = test.labels.numpy()
+    ours_acc, fer_acc = float((ours_pred == labels).mean()), float((np.array(fer["pred"]) == labels).mean())
+    rows = [
+        ("PrivateTest accuracy (3,589 crops)", f"{ours_acc:.2%}", f"{fer_acc:.2%}", f"{ours_acc / fer_acc:.2f}"),
+        (
+            "classifier faces/s (all crops)",
+            f"{len(crops) / ours_crop_s:,.0f}",
+            f"{len(crops) / fer['crop_seconds']:,.0f}",
+            f"{fer['crop_seconds'] / ours_crop_s:.1f}",
+        ),
+    ]
+    for key, name in (("frames1", "640x480, 1 face"), ("frames4", "640x480, 4 faces"), ("video", "Pexels 640x360")):
+        rec.predict(frames[key][0])
+        runs, faces = [], 0
+        for frame in frames[key]:
+            t = time.perf_counter()
+            faces += len(rec.predict(frame))
+            runs.append(time.perf_counter() - t)
+        ours_ms, fer_ms = statistics.median(runs) * 1000, fer["frames"][key]["median_ms"]
+        rows.append(
+            (
+                f"end to end ms/frame, {name} (faces found: ours {faces}, fer {fer['frames'][key]['faces']})",
+                f"{ours_ms:.1f}",
+                f"{fer_ms:.1f}",
+                f"{fer_ms / ours_ms:.1f}",
+            )
+        )
+    rows.append(
+        (
+            "install size, GB (emotionnet + runtime deps; fer's whole venv)",
+            f"{installed_size_gb():.2f}",
+            f"{venv_size_gb(VENV):.2f}",
+            f"{venv_size_gb(VENV) / installed_size_gb():.1f}",
+        )
+    )
+    table = ["| measure | emotionnet | fer | ratio (emotionnet better when > 1) |", "|---|---:|---:|---:|"]
+    table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    text = f"torch threads {torch.get_num_threads()}; fer 25.10.3 (Haar + TFLite mini-Xception)\n\n" + "\n".join(table)
+    print(text)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "compare_fer.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
