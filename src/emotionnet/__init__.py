@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors  # light: no torch, no OpenCV
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -20,66 +21,32 @@ if TYPE_CHECKING:
     from .device import resolve_device as resolve_device
     from .errors import (
         ChecksumError as ChecksumError,
-    )
-    from .errors import (
         DetectorError as DetectorError,
-    )
-    from .errors import (
         EmotionNetError as EmotionNetError,
-    )
-    from .errors import (
         ImageNotFoundError as ImageNotFoundError,
-    )
-    from .errors import (
         ImageReadError as ImageReadError,
-    )
-    from .errors import (
         InvalidImageError as InvalidImageError,
-    )
-    from .errors import (
         InvalidInputError as InvalidInputError,
-    )
-    from .errors import (
         ModelNotFoundError as ModelNotFoundError,
-    )
-    from .errors import (
         OfflineError as OfflineError,
-    )
-    from .errors import (
         VideoReadError as VideoReadError,
-    )
-    from .errors import (
         WeightsError as WeightsError,
     )
     from .io import load_image as load_image
-    from .labels import EMOTIONS as EMOTIONS
-    from .labels import Emotion as Emotion
-    from .model import EmotionNet as EmotionNet
-    from .model import create_model as create_model
+    from .labels import EMOTIONS as EMOTIONS, Emotion as Emotion
+    from .model import EmotionNet as EmotionNet, create_model as create_model
     from .preprocessing import FacePreprocess as FacePreprocess
     from .pretrained import load_model as load_model
     from .recognizer import EmotionRecognizer as EmotionRecognizer
     from .registry import (
         DetectorEntry as DetectorEntry,
-    )
-    from .registry import (
         ModelEntry as ModelEntry,
-    )
-    from .registry import (
         WeightsFile as WeightsFile,
-    )
-    from .registry import (
         get_model_entry as get_model_entry,
-    )
-    from .registry import (
         list_models as list_models,
-    )
-    from .registry import (
         register_model as register_model,
     )
-    from .results import Face as Face
-    from .results import FacePrediction as FacePrediction
-    from .results import ImagePrediction as ImagePrediction
+    from .results import Face as Face, FacePrediction as FacePrediction, ImagePrediction as ImagePrediction
 
 _EXPORTS: dict[str, str] = {
     "annotate": "annotate",
@@ -102,22 +69,7 @@ _EXPORTS: dict[str, str] = {
     "Face": "results",
     "FacePrediction": "results",
     "ImagePrediction": "results",
-    **{
-        name: "errors"
-        for name in (
-            "ChecksumError",
-            "DetectorError",
-            "EmotionNetError",
-            "ImageNotFoundError",
-            "ImageReadError",
-            "InvalidImageError",
-            "InvalidInputError",
-            "ModelNotFoundError",
-            "OfflineError",
-            "VideoReadError",
-            "WeightsError",
-        )
-    },
+    **{name: "errors" for name in _errors.__all__},
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

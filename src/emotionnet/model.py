@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from huggingface_hub import PyTorchModelHubMixin
-from huggingface_hub import errors as hf_errors
+from huggingface_hub import PyTorchModelHubMixin, errors as hf_errors
 from torch import nn
 
 from .errors import ModelNotFoundError, OfflineError, WeightsError

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -207,20 +207,7 @@ def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: 
 
 def run(args: argparse.Namespace) -> int:
     """Run training from parsed ``emotionnet train`` options."""
-    cfg = TrainConfig(
-        data=args.data,
-        out=args.out,
-        config=args.config,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        weight_decay=args.weight_decay,
-        label_smoothing=args.label_smoothing,
-        ema_decay=args.ema_decay,
-        seed=args.seed,
-        limit=args.limit,
-        cache_dir=args.cache_dir,
-    )
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)})
     result = train(cfg, resume=args.resume, progress=not args.no_progress, stop_after=args.stop_after)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
