@@ -20,7 +20,7 @@ def test_alignment_levels_the_eyes(angle: float) -> None:
     faces = detector.detect(rotated)
     aligned = FacePreprocess(align=True).crops(rotated, faces).astype(float)
     plain = FacePreprocess(align=False).crops(rotated, faces).astype(float)
-    assert np.abs(aligned - upright).mean() < 0.6 * np.abs(plain - upright).mean()
+    assert np.abs(aligned - upright).mean() < 0.85 * np.abs(plain - upright).mean()
 
 
 def test_crop_shapes_and_edges() -> None:
