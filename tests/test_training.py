@@ -55,7 +55,8 @@ def _train(fer_dir: Path, out: Path, *extra: str) -> int:
 
 
 def test_train_one_epoch_writes_checkpoints(fer_dir: Path, tmp_path: Path) -> None:
-    assert _train(fer_dir, tmp_path / "run", "--epochs", "1") == 0
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1", "--class-balance", "sqrt") == 0
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["class_balance"] == "sqrt"
     run = tmp_path / "run"
     assert {"last.ckpt", "best", "train_config.json"} <= {p.name for p in run.iterdir()}
     assert (run / "best" / "model.safetensors").is_file()

@@ -48,6 +48,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--ema-decay", type=float, default=0.999)
+    parser.add_argument(
+        "--class-balance",
+        default="none",
+        choices=["none", "sqrt", "inverse"],
+        help="weight the loss by 1/sqrt(class frequency) or 1/frequency (helps disgust and fear recall)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
     parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")

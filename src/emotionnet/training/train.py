@@ -40,6 +40,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
     ema_decay: float = 0.999
+    class_balance: str = "none"
     seed: int = 0
     limit: int | None = None
     cache_dir: str | None = None
@@ -86,6 +87,18 @@ def _load_data(cfg: TrainConfig) -> tuple[FaceSet, FaceSet]:
     return train, val
 
 
+def _class_weights(labels: torch.Tensor, mode: str, num_classes: int = 7) -> torch.Tensor:
+    """Loss weights per class: ``none`` (all 1), ``sqrt`` (1/sqrt(frequency)) or ``inverse`` (1/frequency),
+    scaled so the average weight over training samples is 1."""
+    counts = torch.bincount(labels, minlength=num_classes).double().clamp(min=1)
+    if mode == "none":
+        return torch.ones(num_classes)
+    if mode not in ("sqrt", "inverse"):
+        raise ValueError(f"class_balance must be 'none', 'sqrt' or 'inverse', got {mode!r}")
+    w = counts.rsqrt() if mode == "sqrt" else 1 / counts
+    return (w * counts.sum() / (w * counts).sum()).float()
+
+
 def train(
     cfg: TrainConfig, *, resume: bool = False, progress: bool = True, stop_after: int | None = None
 ) -> dict[str, Any]:
@@ -119,6 +132,7 @@ def train(
     if steps < 1:
         raise ValueError(f"{len(train_set)} training images are fewer than one batch of {cfg.batch_size * world}")
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps)
+    class_weights = _class_weights(train_set.labels, cfg.class_balance).to(device)
     start_epoch, best, history = 0, -1.0, []
     ckpt_path = out / "last.ckpt"
     if resume and ckpt_path.exists():
@@ -144,7 +158,7 @@ def train(
             x = x.to(device, memory_format=torch.channels_last)
             y = train_set.labels[idx].to(device)
             with _autocast(device):
-                loss = F.cross_entropy(model(x), y, label_smoothing=cfg.label_smoothing)
+                loss = F.cross_entropy(model(x), y, weight=class_weights, label_smoothing=cfg.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
