@@ -68,6 +68,11 @@ def test_train_fer2013_on_a_tiny_folder(tmp_path: Path) -> None:
     assert "accuracy" in out and (tmp_path / "run" / "best" / "model.safetensors").exists()
 
 
+def test_export_onnx(tmp_path: Path) -> None:
+    out = _run("export_onnx.py", str(tmp_path / "m.onnx"), cwd=tmp_path)
+    assert "max abs difference" in out and any(e.value in out for e in EMOTIONS)
+
+
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_has_a_docstring_and_a_test(script: str) -> None:
     text = (ROOT / "examples" / script).read_text()

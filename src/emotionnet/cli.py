@@ -139,6 +139,15 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_onnx(args: argparse.Namespace) -> int:
+    from .export import export_onnx
+    from .pretrained import load_model
+
+    diff = export_onnx(load_model(args.model), args.out, opset=args.opset)
+    print(f"wrote {args.out}; max abs difference to torch {diff:.2e} (checked with OpenCV DNN)")
+    return 0
+
+
 def _download(args: argparse.Namespace) -> int:
     from .hub import fetch
     from .registry import get_model_entry
@@ -201,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--force", action="store_true", help="download again even if cached")
     p.set_defaults(func=_download)
+
+    p = sub.add_parser("export-onnx", help="export a model (with its temperature) to ONNX")
+    p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
+    p.add_argument("--out", required=True, help="the .onnx file to write")
+    p.add_argument("--opset", type=int, default=17)
+    p.set_defaults(func=_export_onnx)
 
     from .training import commands  # argparse wiring only; torch-heavy code loads when run
 
