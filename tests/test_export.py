@@ -18,6 +18,7 @@ def test_export_matches_torch_at_any_batch(tmp_path: Path) -> None:
     model = create_model("tiny", temperature=2.0).eval()
     path = tmp_path / "tiny.onnx"
     assert export_onnx(model, path) < 1e-4
+    assert not model.training  # the caller's model is left as it was
     net = cv2.dnn.readNetFromONNX(str(path))
     for batch in (1, 5):
         x = np.random.default_rng(batch).standard_normal((batch, 1, 48, 48)).astype(np.float32)

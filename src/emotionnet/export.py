@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -36,18 +37,21 @@ def export_onnx(model: EmotionNet, path: str | os.PathLike, *, opset: int = 17, 
         raise ImportError('export_onnx() needs the onnx package: pip install "emotionnet[onnx]"') from exc
     import cv2
 
-    wrapper = _Probabilities(model.float().eval().cpu())
+    wrapper = _Probabilities(copy.deepcopy(model).float().cpu()).eval()  # never touch the caller's model
     size = model.input_size
-    torch.onnx.export(
-        wrapper,
-        (torch.zeros(1, 1, size, size),),
-        os.fspath(path),
-        dynamo=False,
-        opset_version=opset,
-        input_names=["faces"],
-        output_names=["probabilities"],
-        dynamic_axes={"faces": {0: "batch"}, "probabilities": {0: "batch"}},
-    )
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation notice: it is the one cv2.dnn reads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            wrapper,
+            (torch.zeros(1, 1, size, size),),
+            os.fspath(path),
+            dynamo=False,
+            opset_version=opset,
+            input_names=["faces"],
+            output_names=["probabilities"],
+            dynamic_axes={"faces": {0: "batch"}, "probabilities": {0: "batch"}},
+        )
+    wrapper.eval()  # the exporter restores the wrapper's previous mode; make sure it is eval
     x = torch.randn(check_batch, 1, size, size, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():
         expected = wrapper(x).numpy()
