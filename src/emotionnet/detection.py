@@ -23,7 +23,7 @@ class FaceDetector:
     Args:
         backend: ``"yunet"`` (default: accurate, landmarks) or ``"haar"`` (OpenCV's frontal
             face cascade: no landmarks, score always 1.0).
-        model: YuNet weights from the registry: ``"yunet"`` (the ``n`` variant) or ``"yunet_s"``.
+        model: YuNet weights from the registry: ``"yunet"`` (the faster ``s`` variant) or ``"yunet_n"``.
         score_threshold: Drop YuNet detections below this confidence.
         nms_threshold: IoU above which overlapping YuNet boxes are merged.
         min_face_size: Drop faces whose shorter box side is below this many pixels.

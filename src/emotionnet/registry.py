@@ -82,24 +82,24 @@ DETECTORS: dict[str, DetectorEntry] = {
     "yunet": DetectorEntry(
         name="yunet",
         weights=WeightsFile(
-            "yunet_n_640_640.onnx",
-            "25a606a145a5b6d7271ae138fbd00eba91dad8b83222ae3f2c7ecd0f4a7b0e31",
-            317466,
-            bundled=True,
-        ),
-        license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
-        description="YuNet 'n' variant: the more accurate of the two; 5 landmarks per face.",
-    ),
-    "yunet_s": DetectorEntry(
-        name="yunet_s",
-        weights=WeightsFile(
             "yunet_s_640_640.onnx",
             "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
             232589,
             bundled=True,
         ),
         license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
-        description="YuNet 's' variant: smaller file, misses more small or grayscale faces.",
+        description="YuNet 's' variant (default): the faster of the two; 5 landmarks per face.",
+    ),
+    "yunet_n": DetectorEntry(
+        name="yunet_n",
+        weights=WeightsFile(
+            "yunet_n_640_640.onnx",
+            "25a606a145a5b6d7271ae138fbd00eba91dad8b83222ae3f2c7ecd0f4a7b0e31",
+            317466,
+            bundled=True,
+        ),
+        license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
+        description="YuNet 'n' variant: the larger file; use it where 's' misses faces.",
     ),
 }
 
@@ -164,7 +164,7 @@ def model_table() -> str:
 
 
 def get_detector_entry(name: str) -> DetectorEntry:
-    """The registry entry of a YuNet detector file (``"yunet"`` or ``"yunet_s"``)."""
+    """The registry entry of a YuNet detector file (``"yunet"`` or ``"yunet_n"``)."""
     if name not in DETECTORS:
         raise ModelNotFoundError(f"Unknown detector model {name!r}. Known: {', '.join(sorted(DETECTORS))}")
     return DETECTORS[name]
