@@ -87,12 +87,12 @@ def _load_data(cfg: TrainConfig) -> tuple[FaceSet, FaceSet]:
     return train, val
 
 
-def _class_weights(labels: torch.Tensor, mode: str, num_classes: int = 7) -> torch.Tensor:
-    """Loss weights per class: ``none`` (all 1), ``sqrt`` (1/sqrt(frequency)) or ``inverse`` (1/frequency),
+def _class_weights(labels: torch.Tensor, mode: str, num_classes: int = 7) -> torch.Tensor | None:
+    """Loss weights per class: ``none`` (unweighted), ``sqrt`` (1/sqrt(frequency)) or ``inverse`` (1/frequency),
     scaled so the average weight over training samples is 1."""
     counts = torch.bincount(labels, minlength=num_classes).double().clamp(min=1)
     if mode == "none":
-        return torch.ones(num_classes)
+        return None
     if mode not in ("sqrt", "inverse"):
         raise ValueError(f"class_balance must be 'none', 'sqrt' or 'inverse', got {mode!r}")
     w = counts.rsqrt() if mode == "sqrt" else 1 / counts
@@ -132,7 +132,9 @@ def train(
     if steps < 1:
         raise ValueError(f"{len(train_set)} training images are fewer than one batch of {cfg.batch_size * world}")
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps)
-    class_weights = _class_weights(train_set.labels, cfg.class_balance).to(device)
+    class_weights = _class_weights(train_set.labels, cfg.class_balance)
+    if class_weights is not None:
+        class_weights = class_weights.to(device)
     start_epoch, best, history = 0, -1.0, []
     ckpt_path = out / "last.ckpt"
     if resume and ckpt_path.exists():
