@@ -62,6 +62,7 @@ def test_corrupted_middle_is_skipped_and_reported(recognizer: EmotionRecognizer,
     with pytest.warns(SkippedFramesWarning, match="could not be decoded"):
         result = recognizer.analyze_video(bad, every_n_frames=3, progress=False)
     assert len(result.skipped_frames) > 0
+    assert result.frames_read + result.missing_at_end == 472  # every announced frame accounted for once
     assert max(r.frame for r in result.rows) > max(result.skipped_frames)  # the run went on past them
     assert "skipped" in result.summary()
 

@@ -120,7 +120,7 @@ def analyze_video(
         ):
             counts["read"] += 1
             batch.append(frame)
-            if sum(f.analyze for f in batch) >= batch_frames:
+            if sum(f.analyze for f in batch) >= batch_frames or len(batch) >= 4 * batch_frames:
                 flush(batch)
                 batch = []
         flush(batch)
@@ -134,7 +134,7 @@ def analyze_video(
         fps=info.fps,
         width=info.width,
         height=info.height,
-        frames_read=counts["read"] + len(report.skipped),
+        frames_read=counts["read"],
         frames_analyzed=counts["analyzed"],
         skipped_frames=tuple(report.skipped),
         missing_at_end=report.missing_at_end,

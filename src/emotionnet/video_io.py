@@ -107,8 +107,8 @@ def iter_frames(
 
     Every ``every_n``-th frame has ``analyze=True``; the others are only grabbed, not decoded,
     unless ``decode_all`` (needed to write an output video). A frame that fails to decode in the
-    middle of a file is recorded in ``report.skipped`` and reading goes on; failures that run to
-    the end of the file are counted in ``report.missing_at_end``.
+    middle of a file is yielded with ``image=None``, recorded in ``report.skipped``, and reading
+    goes on; failures that run to the end of the file are counted in ``report.missing_at_end``.
     """
     if every_n < 1:
         raise InvalidInputError(f"every_n_frames must be >= 1, got {every_n}")
@@ -127,7 +127,9 @@ def iter_frames(
             pending.append(index)
             index += 1
             continue
-        report.skipped.extend(pending)
+        for bad in pending:
+            report.skipped.append(bad)
+            yield VideoFrame(bad, bad / info.fps if info.fps else float("nan"), None, False)
         pending.clear()
         image = None
         if analyze or decode_all:
