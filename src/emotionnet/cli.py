@@ -159,7 +159,7 @@ def _download(args: argparse.Namespace) -> int:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
-    p.add_argument("--detector", default="yunet", choices=["yunet", "haar"])
+    p.add_argument("--detector", default="yunet", choices=["yunet", "yunet_n", "haar"])
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
 
 

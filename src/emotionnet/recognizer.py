@@ -30,7 +30,7 @@ class EmotionRecognizer:
     Args:
         model: ``"default"`` (bundled, offline), a registered name, a :class:`ModelEntry`, a
             ``save_pretrained`` directory, a Hub repo id, or an :class:`EmotionNet` instance.
-        detector: ``"yunet"`` (default), ``"haar"``, a :class:`FaceDetector`, or ``None`` to
+        detector: ``"yunet"`` (default), ``"yunet_n"``, ``"haar"``, a :class:`FaceDetector`, or ``None`` to
             only classify boxes you pass to :meth:`predict` (or crops to :meth:`classify_faces`).
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
         batch_size: Faces per forward pass; all faces of all images in one call are batched.
@@ -67,7 +67,9 @@ class EmotionRecognizer:
             self.model = load_model(model, revision=revision, device=self.device)
         self.model = channels_last(self.model)
         self.preprocess = self.model.preprocess
-        self.detector = FaceDetector(detector) if isinstance(detector, str) else detector  # type: ignore[arg-type]
+        if isinstance(detector, str):
+            detector = FaceDetector("haar") if detector == "haar" else FaceDetector("yunet", model=detector)
+        self.detector = detector
         self.batch_size = batch_size
         self.tta = tta
         if precision not in ("auto", "fp32", "bf16"):
