@@ -22,7 +22,7 @@ PEXELS = ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4"
 
 @pytest.fixture(scope="module")
 def recognizer() -> EmotionRecognizer:
-    return EmotionRecognizer(ROOT / "runs/compact-s0/best", device="cpu")  # TEMP
+    return EmotionRecognizer(device="cpu")
 
 
 def test_pexels_clip_rows_video_and_plot(recognizer: EmotionRecognizer, tmp_path: Path) -> None:

@@ -75,8 +75,8 @@ class DetectorEntry:
 
 
 _MODELS: dict[str, ModelEntry] = {}
-DEFAULT_MODEL = ""
-"""Name of the model ``EmotionRecognizer()`` loads; empty until a trained model ships."""
+DEFAULT_MODEL = "emotionnet_compact.fer2013"
+"""Name of the model ``EmotionRecognizer()`` loads."""
 
 DETECTORS: dict[str, DetectorEntry] = {
     "yunet": DetectorEntry(
@@ -168,3 +168,34 @@ def get_detector_entry(name: str) -> DetectorEntry:
     if name not in DETECTORS:
         raise ModelNotFoundError(f"Unknown detector model {name!r}. Known: {', '.join(sorted(DETECTORS))}")
     return DETECTORS[name]
+
+
+register_model(
+    ModelEntry(
+        name="emotionnet_compact.fer2013",
+        weights=WeightsFile(
+            "emotionnet_compact_fer2013.safetensors",
+            "f32fbcd0dfda3077d85a653ab4b93aec5606ab0affe9f808328a394a0b6453ac",
+            9190582,
+            bundled=True,
+        ),
+        architecture={"widths": (32, 64, 128, 256), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
+        preprocess=FacePreprocess(size=48, mean=0.5, std=0.25, margin=0.0, align=True),
+        temperature=0.93,
+        num_params=4_590_695,
+        metrics={
+            "privatetest_acc": 0.6935,
+            "privatetest_acc_bf16": 0.6935,
+            "privatetest_acc_flip": 0.6999,
+            "privatetest_acc_tencrop": 0.7105,
+            "privatetest_top2": 0.8646,
+            "privatetest_recall_disgust": 0.4909,
+            "privatetest_ece": 0.0386,
+            "privatetest_ece_calibrated": 0.0358,
+            "publictest_acc": 0.6874,
+            "privatetest_subset700_acc": 0.7243,
+        },
+        recipe="docs/models.md#emotionnet_compactfer2013-the-default",
+        description="EmotionNet compact (4.6M params) trained on FER2013 train with emotionnet's own code.",
+    )
+)
