@@ -43,9 +43,7 @@ def live() -> object:
             str(port),
             "--device",
             "cpu",
-            "--model",
-            str(ROOT / "runs/compact-s0/best"),
-        ],  # TEMP
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -43,6 +43,10 @@ def open_capture(source: VideoSource) -> cv2.VideoCapture:
             raise ImageNotFoundError(f"No such video file: {text!r}")
         if not path.is_file():
             raise ImageNotFoundError(f"Not a file: {text!r}")
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"BM")):  # OpenCV would play a still image as a video
+            raise VideoReadError(f"{text!r} is a still image (PNG/JPEG/BMP), not a video; use predict() for images")
     cap = cv2.VideoCapture(text)
     if not cap.isOpened():
         raise VideoReadError(f"OpenCV cannot open {text!r} as a video (unsupported format or corrupt file)")
