@@ -9,7 +9,10 @@ import pytest
 
 from conftest import ROOT
 
-DOCS = [ROOT / "README.md", ROOT / "docs" / "getting-started.md", ROOT / "docs" / "video.md"]
+DOCS = [
+    ROOT / "README.md",
+    *(ROOT / "docs" / n for n in ("getting-started.md", "video.md", "detectors.md", "devices.md")),
+]
 SKIP = "<!-- not run by the docs test"
 
 
