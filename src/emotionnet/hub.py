@@ -16,7 +16,7 @@ import huggingface_hub
 from huggingface_hub import errors as hf_errors
 
 from ._version import __version__
-from .errors import ChecksumError, ModelNotFoundError, OfflineError, WeightsError
+from .errors import ChecksumError, EmotionNetError, ModelNotFoundError, OfflineError, WeightsError
 from .registry import WeightsFile
 
 #: The Hub client's transport error base (httpx's in huggingface_hub >= 1.0, requests' OSError before).
@@ -68,33 +68,60 @@ def fetch(
             raise WeightsError(f"Bundled weights {weights.filename} are missing from the installed package; reinstall")
     if weights.repo_id is None:
         raise ModelNotFoundError(f"{weights.filename} is not published on the Hub")
-    where = f"{weights.repo_id}@{weights.revision} / {weights.filename}"
-    try:
-        path = huggingface_hub.hf_hub_download(
-            weights.repo_id,
-            weights.filename,
-            revision=weights.revision,
-            cache_dir=None if cache_dir is None else Path(cache_dir),
-            force_download=force_download,
-            library_name="emotionnet",
-            library_version=__version__,
-        )
-    except (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError, hf_errors.EntryNotFoundError) as exc:
-        if isinstance(exc, hf_errors.LocalEntryNotFoundError):
-            raise OfflineError(
-                f"{where} is not in the cache and the Hub cannot be reached (offline mode, or no network). "
-                "Run once with network access, or run `emotionnet download` first."
-            ) from exc
-        raise ModelNotFoundError(f"Not found on the Hub: {where} ({type(exc).__name__})") from exc
-    except (hf_errors.OfflineModeIsEnabled, ConnectionError, TimeoutError) as exc:
-        raise OfflineError(f"Cannot reach the Hub for {where}: {exc}") from exc
-    except HUB_TRANSPORT_ERRORS as exc:
-        raise WeightsError(f"Could not download {where}: {exc}") from exc
+    path = download(
+        weights.repo_id, weights.filename, revision=weights.revision, cache_dir=cache_dir, force_download=force_download
+    )
     try:
         return verify(path, weights.sha256)
     except ChecksumError:
         _evict(Path(path))
         raise
+
+
+def download(
+    repo_id: str,
+    filename: str,
+    *,
+    revision: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    force_download: bool = False,
+    local_files_only: bool = False,
+    token: str | bool | None = None,
+    missing_file: type[EmotionNetError] = ModelNotFoundError,
+    missing_hint: str = "",
+) -> Path:
+    """``hf_hub_download`` with its exceptions mapped onto :mod:`emotionnet.errors` (no checksum).
+
+    A file absent from an existing repo raises ``missing_file`` (``ModelNotFoundError`` by default).
+    """
+    where = f"{repo_id}@{revision or 'main'} / {filename}"
+    try:
+        return Path(
+            huggingface_hub.hf_hub_download(
+                repo_id,
+                filename,
+                revision=revision,
+                cache_dir=None if cache_dir is None else Path(cache_dir),
+                force_download=force_download,
+                local_files_only=local_files_only,
+                token=token,
+                library_name="emotionnet",
+                library_version=__version__,
+            )
+        )
+    except hf_errors.LocalEntryNotFoundError as exc:
+        raise OfflineError(
+            f"{where} is not in the cache and the Hub cannot be reached (offline mode, or no network). "
+            "Run once with network access, or run `emotionnet download` first."
+        ) from exc
+    except (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError) as exc:
+        raise ModelNotFoundError(f"Not found on the Hub: {where} ({type(exc).__name__})") from exc
+    except hf_errors.EntryNotFoundError as exc:
+        raise missing_file(f"Not found on the Hub: {where} ({type(exc).__name__}){missing_hint}") from exc
+    except (hf_errors.OfflineModeIsEnabled, ConnectionError, TimeoutError) as exc:
+        raise OfflineError(f"Cannot reach the Hub for {where}: {exc}") from exc
+    except HUB_TRANSPORT_ERRORS as exc:
+        raise WeightsError(f"Could not download {where}: {exc}") from exc
 
 
 def _evict(path: Path) -> None:

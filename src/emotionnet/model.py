@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from huggingface_hub import PyTorchModelHubMixin, errors as hf_errors
+from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from .errors import ModelNotFoundError, OfflineError, WeightsError
+from .errors import WeightsError
 from .labels import EMOTIONS
 from .preprocessing import FacePreprocess
 
@@ -125,32 +125,19 @@ class EmotionNet(
                     f"No {WEIGHTS_NAME} in {model_id} (only safetensors weights are loaded, never pickle)"
                 )
         else:
-            from huggingface_hub import hf_hub_download
+            from .hub import download
 
-            from .hub import HUB_TRANSPORT_ERRORS
-
-            try:
-                path = Path(
-                    hf_hub_download(
-                        model_id,
-                        WEIGHTS_NAME,
-                        revision=revision,
-                        cache_dir=cache_dir,
-                        force_download=force_download,
-                        local_files_only=local_files_only,
-                        token=token,
-                    )
-                )
-            except hf_errors.LocalEntryNotFoundError as exc:
-                raise OfflineError(f"{model_id}: not cached and the Hub is unreachable or offline") from exc
-            except (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError) as exc:
-                raise ModelNotFoundError(f"Hub repo {model_id!r} (revision {revision}) not found") from exc
-            except hf_errors.EntryNotFoundError as exc:
-                raise WeightsError(f"{model_id} has no {WEIGHTS_NAME}; pickle weights are refused") from exc
-            except (hf_errors.OfflineModeIsEnabled, ConnectionError, TimeoutError) as exc:
-                raise OfflineError(f"Cannot reach the Hub for {model_id}: {exc}") from exc
-            except HUB_TRANSPORT_ERRORS as exc:
-                raise WeightsError(f"Could not download {model_id}/{WEIGHTS_NAME}: {exc}") from exc
+            path = download(
+                model_id,
+                WEIGHTS_NAME,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                local_files_only=local_files_only,
+                token=token,
+                missing_file=WeightsError,
+                missing_hint="; only safetensors weights are loaded, pickle weights are refused",
+            )
         return load_weights(model, path, map_location)
 
 
