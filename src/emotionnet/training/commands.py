@@ -55,6 +55,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="weight the loss by 1/sqrt(class frequency) or 1/frequency (helps disgust and fear recall)",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--init-from", default=None, metavar="DIR", help="start from these weights (an earlier run's best/ directory)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
     parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.ckpt")

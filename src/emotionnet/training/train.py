@@ -42,6 +42,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     class_balance: str = "none"
     seed: int = 0
+    init_from: str | None = None
     limit: int | None = None
     cache_dir: str | None = None
     preprocess: dict[str, Any] = field(default_factory=lambda: FacePreprocess().to_dict())
@@ -106,7 +107,8 @@ def train(
 
     ``out/last.ckpt`` holds model, optimiser, scheduler, EMA, epoch, best metric and RNG
     state; ``out/best/`` holds the EMA weights with the best PublicTest accuracy as
-    ``config.json`` + ``model.safetensors``. Every epoch reseeds from ``(seed, epoch)``, so
+    ``config.json`` + ``model.safetensors``. ``cfg.init_from`` starts from the weights of an
+    earlier run's ``best/`` (a second schedule, e.g. at a lower rate). Every epoch reseeds from ``(seed, epoch)``, so
     ``resume=True`` continues exactly where the last finished epoch left off; ``stop_after``
     ends this invocation after that many epochs (resume later to finish the schedule).
     Under torchrun, ``in_sync`` in the result says whether all ranks ended with equal weights.
@@ -120,7 +122,11 @@ def train(
     train_set, val_set = _load_data(cfg)
 
     torch.manual_seed(cfg.seed)
-    model: nn.Module = channels_last(create_model(cfg.config, preprocess=cfg.preprocess).to(device))
+    net = create_model(cfg.config, preprocess=cfg.preprocess)
+    if cfg.init_from:
+        net.load_state_dict(EmotionNet.from_pretrained(cfg.init_from).state_dict())
+        log.info("initialised from %s", cfg.init_from)
+    model: nn.Module = channels_last(net.to(device))
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
     core: nn.Module = model
     if world > 1:
