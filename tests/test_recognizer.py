@@ -130,3 +130,13 @@ def test_threads_match_serial(recognizer: EmotionRecognizer) -> None:
     with ThreadPoolExecutor(8) as pool:
         for _ in range(8):
             assert list(pool.map(lambda img: recognizer.predict(img).to_dict(), inputs)) == serial
+
+
+@pytest.mark.parametrize("detector", ["yunet", "haar"])
+def test_pickle_round_trip_rebuilds_the_detector(detector: str) -> None:
+    import pickle
+
+    recognizer = EmotionRecognizer(detector=detector)
+    copy = pickle.loads(pickle.dumps(recognizer))
+    assert copy.detector is not recognizer.detector and copy.detector.backend == detector
+    assert copy.predict(ASTRONAUT) == recognizer.predict(ASTRONAUT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -30,7 +30,8 @@ class FaceDetector:
         max_side: Downscale images whose longer side exceeds this before detecting (boxes
             are mapped back to the input's pixels). ``None`` never downscales.
 
-    Thread-safe: one detector may serve several threads.
+    Thread-safe: one detector may serve several threads. Picklable: a copy re-creates its
+    OpenCV objects from the same arguments (no OpenCV handle is pickled).
 
     >>> FaceDetector().detect(np.zeros((100, 100, 3), np.uint8))
     ()
@@ -53,6 +54,7 @@ class FaceDetector:
         if max_side is not None and max_side < 32:
             raise InvalidInputError(f"max_side must be at least 32 or None, got {max_side}")
         self.backend: Backend = backend
+        self.model = model
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
         self.min_face_size = min_face_size
@@ -71,6 +73,19 @@ class FaceDetector:
             self._haar = cv2.CascadeClassifier(cascade)
             if self._haar.empty():
                 raise DetectorError(f"OpenCV could not load the Haar cascade {cascade}")
+
+    def __getstate__(self) -> dict[str, object]:
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "score_threshold": self.score_threshold,
+            "nms_threshold": self.nms_threshold,
+            "min_face_size": self.min_face_size,
+            "max_side": self.max_side,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return (
