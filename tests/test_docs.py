@@ -11,7 +11,7 @@ from conftest import ROOT
 
 DOCS = [
     ROOT / "README.md",
-    *(ROOT / "docs" / n for n in ("getting-started.md", "video.md", "detectors.md", "devices.md")),
+    *(ROOT / "docs" / n for n in ("getting-started.md", "video.md", "detectors.md", "devices.md", "scale.md")),
 ]
 SKIP = "<!-- not run by the docs test"
 
