@@ -21,6 +21,7 @@ _PORT = _free_port()
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{_PORT}"
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="emotionnet-tests-hf-")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["EMOTIONNET_CACHE"] = tempfile.mkdtemp(prefix="emotionnet-tests-cache-")  # ONNX exports
 os.environ.pop("HF_HUB_OFFLINE", None)
 
 from fake_hub import FakeHub  # noqa: E402

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, cast, overload
 import numpy as np
 import torch
 
+from .backends import BackendName, create_backend, resolve_backend
 from .detection import FaceDetector
 from .device import resolve_device
 from .errors import InvalidImageError, InvalidInputError
@@ -38,7 +39,12 @@ class EmotionRecognizer:
         revision: Hub revision when ``model`` is a repo id.
         precision: ``"auto"`` runs the network under bfloat16 autocast where the device has fast
             bf16 kernels (recent x86 CPUs with AVX-512 BF16/AMX, CUDA GPUs) and fp32 elsewhere;
-            ``"fp32"`` or ``"bf16"`` force one.
+            ``"fp32"`` or ``"bf16"`` force one (torch backend only).
+        backend: Who runs the classifier: ``"torch"``, ``"onnxruntime"`` (needs the
+            ``onnxruntime`` extra) or ``"opencv"`` (OpenCV DNN; both run an ONNX export of the
+            same weights, made once and cached). ``"auto"`` picks torch on GPUs and on CPUs with
+            fast bf16, else onnxruntime when installed, else torch. A recognizer uses one backend
+            for every call, so its results never depend on how inputs are batched.
 
     Thread-safe: concurrent ``predict`` calls may share one instance.
 
@@ -57,6 +63,7 @@ class EmotionRecognizer:
         tta: bool = False,
         revision: str | None = None,
         precision: Literal["auto", "fp32", "bf16"] = "auto",
+        backend: BackendName = "auto",
     ) -> None:
         if batch_size < 1:
             raise InvalidInputError(f"batch_size must be >= 1, got {batch_size}")
@@ -75,11 +82,26 @@ class EmotionRecognizer:
         if precision not in ("auto", "fp32", "bf16"):
             raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
         self.bf16 = precision == "bf16" or (precision == "auto" and _fast_bf16(self.device))
+        self.backend = resolve_backend(backend, self.device, self.bf16)
+        if self.backend != "torch":
+            if precision == "bf16":
+                raise InvalidInputError(f"precision='bf16' needs backend='torch', not {self.backend!r}")
+            self.bf16 = False
+        self._backend = create_backend(self.backend, self.model, self.device, self.bf16)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_backend"]  # ONNX sessions do not pickle; rebuilt from the (cached) ONNX file
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._backend = create_backend(self.backend, self.model, self.device, self.bf16)
 
     def __repr__(self) -> str:
         return (
             f"EmotionRecognizer(device={str(self.device)!r}, detector={self.detector!r}, "
-            f"batch_size={self.batch_size}, tta={self.tta}, bf16={self.bf16})"
+            f"batch_size={self.batch_size}, tta={self.tta}, backend={self.backend!r}, bf16={self.bf16})"
         )
 
     @overload
@@ -258,7 +280,6 @@ class EmotionRecognizer:
 
         return stream(self, source, smoothing=smoothing, max_faces=max_faces, realtime=realtime, max_frames=max_frames)
 
-    @torch.inference_mode()
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities ``(N, 7)`` for preprocessed uint8 crops ``(N, size, size)``."""
         size = self.preprocess.size
@@ -267,12 +288,10 @@ class EmotionRecognizer:
         out = []
         for start in range(0, len(crops), self.batch_size):
             x = self.preprocess.normalize(torch.from_numpy(crops[start : start + self.batch_size]))
-            x = x.to(self.device, memory_format=torch.channels_last)
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-                p = self.model.predict_proba(x)
-                if self.tta:
-                    p = (p + self.model.predict_proba(torch.flip(x, dims=[3]))) / 2
-            out.append(p.cpu().numpy())
+            p = self._backend(x)
+            if self.tta:
+                p = (p + self._backend(torch.flip(x, dims=[3]))) / 2
+            out.append(p)
         return np.concatenate(out) if out else np.zeros((0, len(self.model.labels)), np.float32)
 
 
