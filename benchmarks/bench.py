@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from emotionnet import EmotionRecognizer
+from emotionnet.backends import onnxruntime_available
 
 ROOT = Path(__file__).resolve().parents[1]
 ASTRONAUT = ROOT / "examples" / "images" / "astronaut.png"
@@ -64,9 +65,10 @@ def cold_start() -> float:
     return statistics.median(runs)
 
 
-def peak_rss_mb() -> float:
+def peak_rss_mb(backend: str = "auto") -> float:
     code = (
-        "import resource; from emotionnet import EmotionRecognizer; r=EmotionRecognizer(device='cpu'); "
+        "import resource; from emotionnet import EmotionRecognizer; "
+        f"r=EmotionRecognizer(device='cpu', backend={backend!r}); "
         f"[r.predict({str(ASTRONAUT)!r}) for _ in range(20)]; "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
@@ -81,21 +83,31 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     rec = EmotionRecognizer(device="cpu")
-    fp32 = EmotionRecognizer(device="cpu", precision="fp32")
     rows: list[tuple[str, float, str, str]] = []  # name, value, unit, note
+    rows.append(("default backend", 0.0, rec.backend, f"bf16={rec.bf16}; 'auto' picked it"))
+    backends = {"torch fp32 (baseline)": EmotionRecognizer(device="cpu", precision="fp32", backend="torch")}
+    if rec.bf16:
+        backends["torch bf16"] = EmotionRecognizer(device="cpu", precision="bf16", backend="torch")
+    if onnxruntime_available():
+        backends["onnxruntime"] = EmotionRecognizer(device="cpu", backend="onnxruntime")
+    backends["opencv dnn"] = EmotionRecognizer(device="cpu", backend="opencv")
     crops = np.random.default_rng(0).integers(0, 255, (256, 48, 48), dtype=np.uint8)
     for batch in (1, 8, 64, 256):
         x = crops[:batch]
-        t = timed(lambda x=x: rec.predict_proba(x), args.repeats)
-        t32 = timed(lambda x=x: fp32.predict_proba(x), args.repeats)
-        rows.append(
-            (f"classifier, batch {batch}", batch / t, "faces/s", f"{t * 1e3:.2f} ms/batch; fp32 x{t32 / t:.2f}")
-        )
+        times = {
+            name: timed(lambda r=r, x=x: r.predict_proba(x), args.repeats * (4 if batch < 64 else 1))
+            for name, r in backends.items()
+        }
+        base = times["torch fp32 (baseline)"]
+        for name, t in times.items():
+            note = f"{t * 1e3:.2f} ms/batch; x{base / t:.2f} vs torch fp32"
+            rows.append((f"classifier, batch {batch}, {name}", batch / t, "faces/s", note))
     for n in (1, 4):
         frame = frame_with_faces(n)
         assert len(rec.predict(frame)) == n, f"expected {n} faces in the synthetic frame"
-        t = timed(lambda frame=frame: rec.predict(frame), args.repeats * 4)
-        rows.append((f"end to end, 640x480, {n} face(s)", 1 / t, "frames/s", f"{t * 1e3:.1f} ms/frame"))
+        for name, r in {"default": rec, **backends}.items():
+            t = timed(lambda frame=frame, r=r: r.predict(frame), args.repeats * 4)
+            rows.append((f"end to end, 640x480, {n} face(s), {name}", 1 / t, "frames/s", f"{t * 1e3:.1f} ms/frame"))
     det = rec.detector
     assert det is not None
     frame = frame_with_faces(1)
@@ -104,12 +116,17 @@ def main() -> None:
     t = timed(lambda: rec.analyze_video(PEXELS, progress=False), 1, warmup=0)
     rows.append(("video, Pexels clip 640x360, every frame", 472 / t, "frames/s", f"{t:.1f} s for 472 frames"))
     rows.append(("cold start (import, load, first predict)", cold_start(), "s", "fresh interpreter, median of 3"))
-    rows.append(("peak RSS, 20 image predictions", peak_rss_mb(), "MB", "fresh interpreter"))
+    for backend in ("auto", *(["onnxruntime"] if onnxruntime_available() else []), "opencv"):
+        rss = peak_rss_mb(backend)
+        rows.append((f"peak RSS, 20 image predictions, backend={backend}", rss, "MB", "fresh interpreter"))
 
     cpu = platform.processor() or platform.machine()
     machine = f"{cpu}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
     lines = [f"Machine: {machine}", "", "| measure | value | unit | note |", "|---|---:|---|---|"]
-    lines += [f"| {name} | {value:,.1f} | {unit} | {note} |" for name, value, unit, note in rows]
+    lines += [
+        f"| {name} | {value:,.1f} | {unit} | {note} |" if value else f"| {name} | | {unit} | {note} |"
+        for name, value, unit, note in rows
+    ]
     table = "\n".join(lines)
     print(table)
     out = Path(args.out)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -120,7 +121,8 @@ def main() -> None:
     finally:
         ray_cli("stop", "--force")
 
-    machine = f"{platform.processor() or platform.machine()}, 2 CPU cores, torch {torch.__version__}, ray {ray.__version__}"
+    cpu = platform.processor() or platform.machine()
+    machine = f"{cpu}, {os.cpu_count()} CPU cores, torch {torch.__version__}, ray {ray.__version__}"
     lines = [f"Machine: {machine}", "", "| workload | setup | workers | images | s | images/s | vs single process |"]
     lines.append("|---|---|---:|---:|---:|---:|---:|")
     lines += [
