@@ -25,7 +25,9 @@ def predict_logits(
     """Raw logits ``(N, 7)`` of ``model`` on 48x48 FER2013 faces, averaged over TTA views.
 
     ``flip`` averages the face and its mirror; ``tencrop`` averages the four corner and the
-    centre crops (7/8 of the side, resized back) and their mirrors.
+    centre crops of the face padded by 1/16 of its side (edge pixels repeated), each the model's
+    input size, and their mirrors. (Chosen on PublicTest over crops of 7/8 of the side resized
+    back up: 69.99 % against 68.57 % for the default model.)
     """
     model.eval()
     device = next(model.parameters()).device
@@ -50,10 +52,10 @@ def _views(x: torch.Tensor, tta: TTA) -> list[torch.Tensor]:
     if tta == "flip":
         return [x, x.flip(3)]
     side = x.shape[-1]
-    c = round(side * 7 / 8)
-    o = side - c
-    crops = [x[..., i : i + c, j : j + c] for i, j in ((0, 0), (0, o), (o, 0), (o, o), (o // 2, o // 2))]
-    crops = [F.interpolate(v, size=(side, side), mode="bilinear", align_corners=False) for v in crops]
+    pad = side // 16  # 3 px at 48: crops shifted by up to +/-3 px, as Khaireddin & Chen's 40-of-48 crops
+    x = F.pad(x, (pad, pad, pad, pad), mode="replicate")
+    o = 2 * pad
+    crops = [x[..., i : i + side, j : j + side] for i, j in ((0, 0), (0, o), (o, 0), (o, o), (pad, pad))]
     return crops + [v.flip(3) for v in crops]
 
 
