@@ -66,11 +66,12 @@ def cold_start() -> float:
 
 
 def peak_rss_mb(backend: str = "auto") -> float:
+    """Peak RSS (VmHWM) of a fresh interpreter; ru_maxrss would carry this big parent's over fork+exec."""
     code = (
-        "import resource; from emotionnet import EmotionRecognizer; "
+        "from emotionnet import EmotionRecognizer; "
         f"r=EmotionRecognizer(device='cpu', backend={backend!r}); "
         f"[r.predict({str(ASTRONAUT)!r}) for _ in range(20)]; "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "print(next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM')) / 1024)"
     )
     return float(
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1]

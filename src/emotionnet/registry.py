@@ -196,6 +196,9 @@ register_model(
             "privatetest_subset700_acc": 0.72,
         },
         recipe="docs/models.md#emotionnet_compactfer2013-the-default",
-        description="EmotionNet compact (4.6M params) trained on FER2013 train with emotionnet's own code (two schedules, 120 epochs).",
+        description=(
+            "EmotionNet compact (4.6M params) trained on FER2013 train with emotionnet's own code "
+            "(two schedules, 120 epochs)."
+        ),
     )
 )
