@@ -84,6 +84,7 @@ def main() -> None:
 
     def record(mode: str, setup: str, workers: int, seconds: float) -> None:
         base = next((r["images/s"] for r in rows if r["workload"] == mode), None)
+        one = next((r["images/s"] for r in rows if r["workload"] == mode and r["setup"].startswith("Ray")), None)
         speed = len(work[mode]) / seconds
         rows.append(
             {
@@ -94,6 +95,7 @@ def main() -> None:
                 "seconds": round(seconds, 2),
                 "images/s": round(speed, 1),
                 "ratio": round(speed / base, 2) if isinstance(base, float) else 1.0,
+                "vs 1 Ray worker": round(speed / one, 2) if isinstance(one, float) else None,
             }
         )
         print(rows[-1], flush=True)
@@ -123,11 +125,11 @@ def main() -> None:
 
     cpu = platform.processor() or platform.machine()
     machine = f"{cpu}, {os.cpu_count()} CPU cores, torch {torch.__version__}, ray {ray.__version__}"
-    lines = [f"Machine: {machine}", "", "| workload | setup | workers | images | s | images/s | vs single process |"]
-    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    head = "| workload | setup | workers | images | s | images/s | vs single process | vs 1 Ray worker |"
+    lines = [f"Machine: {machine}", "", head, "|---|---|---:|---:|---:|---:|---:|---:|"]
     lines += [
         f"| {r['workload']} | {r['setup']} | {r['workers']} | {r['images']} | {r['seconds']} | {r['images/s']} "
-        f"| x{r['ratio']} |"
+        f"| x{r['ratio']} | {'' if r['vs 1 Ray worker'] is None else 'x' + str(r['vs 1 Ray worker'])} |"
         for r in rows
     ]
     table = "\n".join(lines)
