@@ -86,8 +86,8 @@ class OpenCVBackend:
 
 
 def onnxruntime_available() -> bool:
-    """Whether ``onnxruntime`` can be imported."""
-    return importlib.util.find_spec("onnxruntime") is not None
+    """Whether ``onnxruntime`` and ``onnx`` (which the one-time export needs) can be imported."""
+    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
 
 
 def resolve_backend(name: str, device: torch.device, fast_bf16: bool) -> str:
@@ -101,7 +101,7 @@ def resolve_backend(name: str, device: torch.device, fast_bf16: bool) -> str:
     if name != "torch" and name != "auto" and device.type != "cpu":
         raise InvalidInputError(f"backend {name!r} runs on the CPU only; use backend='torch' on {device.type}")
     if name == "onnxruntime" and not onnxruntime_available():
-        raise ImportError('backend="onnxruntime" needs onnxruntime: pip install "emotionnet[onnxruntime]"')
+        raise ImportError('backend="onnxruntime" needs onnxruntime and onnx: pip install "emotionnet[onnxruntime]"')
     if name == "auto":
         if device.type != "cpu" or fast_bf16 or not onnxruntime_available():
             return "torch"
