@@ -175,30 +175,30 @@ register_model(
         name="emotionnet_compact.fer2013",
         weights=WeightsFile(
             "emotionnet_compact_fer2013.safetensors",
-            "75f484b6fe0bcf7386e0bc3f233ce57b1c2e1d475f03722a24048bdaa4e19412",
+            "ebe376f5a260a0be2940ab1e3b3a8d31e461ce23fcfadf3d462063439b5e733c",
             9190582,
             bundled=True,
         ),
         architecture={"widths": (32, 64, 128, 256), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
         preprocess=FacePreprocess(size=48, mean=0.5, std=0.25, margin=0.0, align=True),
-        temperature=1.27,
+        temperature=1.3,
         num_params=4_590_695,
         metrics={
-            "privatetest_acc": 0.7013,
-            "privatetest_acc_bf16": 0.7019,
-            "privatetest_acc_flip": 0.703,
-            "privatetest_acc_tencrop": 0.7113,
-            "privatetest_top2": 0.8671,
-            "privatetest_recall_disgust": 0.6727,
-            "privatetest_ece": 0.0548,
-            "privatetest_ece_calibrated": 0.0189,
-            "publictest_acc": 0.6902,
-            "privatetest_subset700_acc": 0.72,
+            "privatetest_acc": 0.7019,
+            "privatetest_acc_bf16": 0.7016,
+            "privatetest_acc_flip": 0.7097,
+            "privatetest_acc_tencrop": 0.7158,
+            "privatetest_top2": 0.8677,
+            "privatetest_recall_disgust": 0.6909,
+            "privatetest_ece": 0.0614,
+            "privatetest_ece_calibrated": 0.0179,
+            "publictest_acc": 0.6932,
+            "privatetest_subset700_acc": 0.7143,
         },
         recipe="docs/models.md#emotionnet_compactfer2013-the-default",
         description=(
             "EmotionNet compact (4.6M params) trained on FER2013 train with emotionnet's own code "
-            "(two schedules, 120 epochs)."
+            "(three schedules, 140 epochs)."
         ),
     )
 )
