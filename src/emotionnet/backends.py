@@ -67,7 +67,7 @@ class OnnxRuntimeBackend:
 
 
 class OpenCVBackend:
-    """OpenCV's DNN module (no extra runtime; one network per thread is not needed: calls are locked)."""
+    """OpenCV's DNN module (no extra runtime). One network, so concurrent calls take turns (a lock)."""
 
     name = "opencv"
 
@@ -98,7 +98,7 @@ def resolve_backend(name: str, device: torch.device, fast_bf16: bool) -> str:
     """
     if name not in ("auto", "torch", "onnxruntime", "opencv"):
         raise InvalidInputError(f"backend must be 'auto', 'torch', 'onnxruntime' or 'opencv', got {name!r}")
-    if name != "torch" and name != "auto" and device.type != "cpu":
+    if name in ("onnxruntime", "opencv") and device.type != "cpu":
         raise InvalidInputError(f"backend {name!r} runs on the CPU only; use backend='torch' on {device.type}")
     if name == "onnxruntime" and not onnxruntime_available():
         raise ImportError('backend="onnxruntime" needs onnxruntime and onnx: pip install "emotionnet[onnxruntime]"')

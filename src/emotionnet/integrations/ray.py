@@ -156,13 +156,11 @@ def _empty_row(source: str, error: str) -> dict[str, Any]:
     return row | {"source": source, "face": -1, "emotion": "", "error": error}
 
 
+_DTYPES: dict[str, Any] = {"source": object, "face": np.int64, "emotion": object, "error": object}
+
+
 def _columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    out = {c: np.array([r[c] for r in rows], dtype=np.float64) for c in COLUMNS[2:] if c not in ("emotion",)}
-    out["source"] = np.array([r["source"] for r in rows], dtype=object)
-    out["face"] = np.array([r["face"] for r in rows], dtype=np.int64)
-    out["emotion"] = np.array([r["emotion"] for r in rows], dtype=object)
-    out["error"] = np.array([r["error"] for r in rows], dtype=object)
-    return {c: out[c] for c in (*COLUMNS, "error")}
+    return {c: np.array([r[c] for r in rows], dtype=_DTYPES.get(c, np.float64)) for c in (*COLUMNS, "error")}
 
 
 def analyze_images(
