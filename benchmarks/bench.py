@@ -27,7 +27,7 @@ import torch
 
 from emotionnet import EmotionRecognizer
 from emotionnet.backends import onnxruntime_available, resolve_backend
-from emotionnet.recognizer import _fast_bf16
+from emotionnet.device import fast_bf16
 
 ROOT = Path(__file__).resolve().parents[1]
 ASTRONAUT = ROOT / "examples" / "images" / "astronaut.png"
@@ -138,7 +138,7 @@ def main() -> None:
         label: {key: statistics.median(r[label][key] for r in rounds) for key in rounds[0][label]} for label in labels
     }
     default = times["default"]
-    cpu_bf16 = _fast_bf16(torch.device("cpu"))  # what precision="auto" decides; "auto" backend follows it
+    cpu_bf16 = fast_bf16(torch.device("cpu"))  # what precision="auto" decides; "auto" backend follows it
     backend = resolve_backend("auto", torch.device("cpu"), cpu_bf16)
     rows: list[tuple[str, float, str, str]] = []  # name, value, unit, note
     rows.append(("default backend", 0.0, backend, f"bf16={cpu_bf16 and backend == 'torch'}; 'auto' picked it"))

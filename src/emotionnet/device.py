@@ -35,3 +35,15 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     if dev.type not in {"cpu", "cuda", "mps"}:
         raise InvalidInputError(f"unsupported device type {dev.type!r}; use 'cpu', 'cuda' or 'mps'")
     return dev
+
+
+def fast_bf16(device: torch.device) -> bool:
+    """Whether bfloat16 autocast is likely faster than fp32 on ``device``."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and torch.backends.cpu.get_cpu_capability() in (
+            "AVX512",
+            "AMX",
+        )
+    return False

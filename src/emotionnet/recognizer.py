@@ -12,7 +12,7 @@ import torch
 
 from .backends import BackendName, create_backend, resolve_backend
 from .detection import FaceDetector
-from .device import resolve_device
+from .device import fast_bf16, resolve_device
 from .errors import InvalidImageError, InvalidInputError
 from .io import ImageSource, load_image
 from .model import EmotionNet, channels_last
@@ -81,7 +81,7 @@ class EmotionRecognizer:
         self.tta = tta
         if precision not in ("auto", "fp32", "bf16"):
             raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
-        self.bf16 = precision == "bf16" or (precision == "auto" and _fast_bf16(self.device))
+        self.bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(self.device))
         self.backend = resolve_backend(backend, self.device, self.bf16)
         if self.backend != "torch":
             if precision == "bf16":
@@ -293,15 +293,3 @@ class EmotionRecognizer:
                 p = (p + self._backend(torch.flip(x, dims=[3]))) / 2
             out.append(p)
         return np.concatenate(out) if out else np.zeros((0, len(self.model.labels)), np.float32)
-
-
-def _fast_bf16(device: torch.device) -> bool:
-    """Whether bfloat16 autocast is likely faster than fp32 on ``device``."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type == "cpu":
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and torch.backends.cpu.get_cpu_capability() in (
-            "AVX512",
-            "AMX",
-        )
-    return False
