@@ -68,7 +68,7 @@ class EmotionPredictor:
     an image without faces gives one row with ``face = -1`` and an empty ``error``. So every input
     appears in the output and nothing is lost silently.
 
-    >>> ds.map_batches(EmotionPredictor, concurrency=2, batch_size=64)  # doctest: +SKIP
+    >>> ds.map_batches(EmotionPredictor, compute=ray.data.ActorPoolStrategy(size=2), batch_size=64)  # doctest: +SKIP
     """
 
     def __init__(
