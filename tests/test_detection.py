@@ -35,8 +35,27 @@ def test_downscaled_detection_maps_boxes_back() -> None:
     assert np.allclose(full, small, atol=12)
 
 
-def test_min_face_size_filters(yunet: FaceDetector) -> None:
-    assert FaceDetector(min_face_size=400).detect(ASTRONAUT) == ()
+def test_min_face_size_filters_and_downscales(yunet: FaceDetector) -> None:
+    (face,) = yunet.detect(ASTRONAUT)
+    side = min(face.box[2:])
+    (found,) = FaceDetector(min_face_size=int(side * 0.9)).detect(ASTRONAUT)  # YuNet sees a ~36 px face
+    assert np.allclose(found.box, face.box, atol=0.1 * side)  # within a tenth of the face
+    assert FaceDetector(min_face_size=int(side * 1.1)).detect(ASTRONAUT) == ()
+
+
+@pytest.mark.parametrize("model", ["yunet", "yunet_n"])
+def test_onnxruntime_and_opencv_find_the_same_faces(model: str) -> None:
+    images = [ASTRONAUT, np.full((240, 320, 3), 127, np.uint8)]
+    if MEDIA.is_dir():
+        images += [load_image(MEDIA / name) for name in ("multi_face.jpg", "BWPictureHuman.jpg")]
+    ort, ocv = (FaceDetector(model=model, runtime=r, max_side=None) for r in ("onnxruntime", "opencv"))
+    assert (ort.runtime, ocv.runtime) == ("onnxruntime", "opencv")
+    for image in images:
+        a, b = ort.detect(image), ocv.detect(image)
+        assert len(a) == len(b)
+        for fa, fb in zip(a, b):
+            assert np.allclose(fa.box, fb.box, atol=1e-3) and abs(fa.score - fb.score) < 1e-4
+            assert np.allclose(fa.landmarks, fb.landmarks, atol=1e-3)
 
 
 def test_haar_backend() -> None:
@@ -51,6 +70,8 @@ def test_bad_arguments() -> None:
         FaceDetector(score_threshold=2.0)
     with pytest.raises(errors.ModelNotFoundError):
         FaceDetector(model="yunet_xl")
+    with pytest.raises(errors.InvalidInputError):
+        FaceDetector(runtime="tensorrt")  # type: ignore[arg-type]
 
 
 @needs_media

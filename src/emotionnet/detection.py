@@ -1,7 +1,8 @@
-"""FaceDetector: YuNet (OpenCV ``FaceDetectorYN``, bundled ONNX) or OpenCV's Haar cascade."""
+"""FaceDetector: YuNet (bundled ONNX, on ONNX Runtime or OpenCV) or OpenCV's Haar cascade."""
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from typing import Any, Literal
 
@@ -13,8 +14,14 @@ from .hub import fetch
 from .io import ImageSource, load_image
 from .registry import get_detector_entry
 from .results import Face
+from .yunet import YuNetOnnxRuntime
 
 Backend = Literal["yunet", "haar"]
+Runtime = Literal["auto", "onnxruntime", "opencv"]
+
+#: YuNet found all of 50 reference faces once they were 32 px (shorter box side) at its input,
+#: 94 % at 24 px and 72 % at 16 px (``python benchmarks/detector_recall.py``).
+YUNET_FACE_PX = 32
 
 
 class FaceDetector:
@@ -26,9 +33,14 @@ class FaceDetector:
         model: YuNet weights from the registry: ``"yunet"`` (the faster ``s`` variant) or ``"yunet_n"``.
         score_threshold: Drop YuNet detections below this confidence.
         nms_threshold: IoU above which overlapping YuNet boxes are merged.
-        min_face_size: Drop faces whose shorter box side is below this many pixels.
+        min_face_size: The smallest face to find, in input pixels (shorter box side). Smaller
+            ones are dropped, and YuNet runs on the image downscaled until a face of this size
+            is 32 px, the size from which it finds them reliably: a larger value is faster
+            (``min_face_size=64`` makes YuNet's input half as wide and high).
         max_side: Downscale images whose longer side exceeds this before detecting (boxes
             are mapped back to the input's pixels). ``None`` never downscales.
+        runtime: Who runs YuNet: ``"onnxruntime"`` (2-4x faster on CPUs), ``"opencv"``
+            (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
 
     Thread-safe: one detector may serve several threads. Picklable: a copy re-creates its
     OpenCV objects from the same arguments (no OpenCV handle is pickled).
@@ -46,9 +58,12 @@ class FaceDetector:
         nms_threshold: float = 0.3,
         min_face_size: int = 16,
         max_side: int | None = 640,
+        runtime: Runtime = "auto",
     ) -> None:
         if backend not in ("yunet", "haar"):
             raise InvalidInputError(f"detector backend must be 'yunet' or 'haar', got {backend!r}")
+        if runtime not in ("auto", "onnxruntime", "opencv"):
+            raise InvalidInputError(f"runtime must be 'auto', 'onnxruntime' or 'opencv', got {runtime!r}")
         if not 0.0 <= score_threshold <= 1.0 or not 0.0 <= nms_threshold <= 1.0:
             raise InvalidInputError("score_threshold and nms_threshold must lie in [0, 1]")
         if max_side is not None and max_side < 32:
@@ -59,15 +74,27 @@ class FaceDetector:
         self.nms_threshold = nms_threshold
         self.min_face_size = min_face_size
         self.max_side = max_side
+        self.runtime = runtime
         self._lock = threading.Lock()
         self._yunet: cv2.FaceDetectorYN | None = None
+        self._yunet_ort: YuNetOnnxRuntime | None = None
         self._haar: cv2.CascadeClassifier | None = None
         if backend == "yunet":
             path = fetch(get_detector_entry(model).weights)
+            if runtime == "auto":
+                self.runtime = "onnxruntime" if importlib.util.find_spec("onnxruntime") else "opencv"
             try:
-                self._yunet = cv2.FaceDetectorYN.create(str(path), "", (320, 320), score_threshold, nms_threshold, 5000)
-            except cv2.error as exc:
-                raise DetectorError(f"OpenCV could not load YuNet from {path}: {exc}") from exc
+                if self.runtime == "onnxruntime":
+                    threads = max(cv2.getNumThreads(), 1)
+                    self._yunet_ort = YuNetOnnxRuntime(path, score_threshold, nms_threshold, threads)
+                else:
+                    self._yunet = cv2.FaceDetectorYN.create(
+                        str(path), "", (320, 320), score_threshold, nms_threshold, 5000
+                    )
+            except ImportError:
+                raise
+            except Exception as exc:  # cv2.error or onnxruntime's own errors
+                raise DetectorError(f"{self.runtime} could not load YuNet from {path}: {exc}") from exc
         else:
             cascade = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
             self._haar = cv2.CascadeClassifier(cascade)
@@ -82,6 +109,7 @@ class FaceDetector:
             "nms_threshold": self.nms_threshold,
             "min_face_size": self.min_face_size,
             "max_side": self.max_side,
+            "runtime": self.runtime,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -90,7 +118,7 @@ class FaceDetector:
     def __repr__(self) -> str:
         return (
             f"FaceDetector(backend={self.backend!r}, score_threshold={self.score_threshold}, "
-            f"min_face_size={self.min_face_size}, max_side={self.max_side})"
+            f"min_face_size={self.min_face_size}, max_side={self.max_side}, runtime={self.runtime!r})"
         )
 
     def detect(self, image: ImageSource) -> tuple[Face, ...]:
@@ -101,10 +129,13 @@ class FaceDetector:
         bgr = load_image(image)
         h, w = bgr.shape[:2]
         scale = 1.0
-        if self.max_side is not None and max(h, w) > self.max_side:
-            scale = self.max_side / max(h, w)
+        if self.max_side is not None:
+            scale = min(scale, self.max_side / max(h, w))
+        if self.backend == "yunet" and self.min_face_size > 0:
+            scale = min(scale, YUNET_FACE_PX / self.min_face_size)
+        if scale < 1.0:
             bgr = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-        rows = self._detect_yunet(bgr) if self._yunet is not None else self._detect_haar(bgr)
+        rows = self._detect_haar(bgr) if self._haar is not None else self._detect_yunet(bgr)
         faces = []
         for row in rows:
             x, y, bw, bh = (float(v) / scale for v in row[:4])
@@ -119,6 +150,11 @@ class FaceDetector:
         return tuple(sorted(faces, key=lambda f: -f.score))
 
     def _detect_yunet(self, bgr: np.ndarray) -> np.ndarray:
+        if self._yunet_ort is not None:
+            try:
+                return self._yunet_ort.detect(bgr)
+            except Exception as exc:  # onnxruntime raises its own exception types
+                raise DetectorError(f"YuNet failed on a {bgr.shape[1]}x{bgr.shape[0]} image: {exc}") from exc
         assert self._yunet is not None
         with self._lock:
             self._yunet.setInputSize((bgr.shape[1], bgr.shape[0]))

@@ -82,9 +82,9 @@ DETECTORS: dict[str, DetectorEntry] = {
     "yunet": DetectorEntry(
         name="yunet",
         weights=WeightsFile(
-            "yunet_s_640_640.onnx",
-            "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
-            232589,
+            "yunet_s.onnx",
+            "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0",
+            229738,
             bundled=True,
         ),
         license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
@@ -93,9 +93,9 @@ DETECTORS: dict[str, DetectorEntry] = {
     "yunet_n": DetectorEntry(
         name="yunet_n",
         weights=WeightsFile(
-            "yunet_n_640_640.onnx",
-            "25a606a145a5b6d7271ae138fbd00eba91dad8b83222ae3f2c7ecd0f4a7b0e31",
-            317466,
+            "yunet_n.onnx",
+            "ade75ae0241e2801a1be4e79cf88ac0c4494c4753b9fc432eaa4ef5eed5507ad",
+            314336,
             bundled=True,
         ),
         license="Apache-2.0 (weights/LICENSE-YUNET, ShiqiYu/libfacedetection.train)",
