@@ -32,7 +32,16 @@ def main() -> None:
             t = time.perf_counter()
             faces += len(detector.detect_emotions(frame))
             runs.append(time.perf_counter() - t)
-        frame_ms[key] = {"median_ms": statistics.median(runs) * 1000, "faces": faces}
+        detect_runs = []
+        for frame in frames:
+            t = time.perf_counter()
+            detector.find_faces(frame)
+            detect_runs.append(time.perf_counter() - t)
+        frame_ms[key] = {
+            "median_ms": statistics.median(runs) * 1000,
+            "detect_ms": statistics.median(detect_runs) * 1000,  # its Haar detector alone
+            "faces": faces,
+        }
     print(json.dumps({"pred": np.asarray(probs).argmax(1).tolist(), "crop_seconds": crop_seconds, "frames": frame_ms}))
 
 
