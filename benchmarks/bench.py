@@ -146,6 +146,12 @@ def main() -> None:
         label: {key: statistics.median(r[label][key] for r in rounds) for key in rounds[0][label]} for label in labels
     }
     default = times["default"]
+
+    def spread(label: str, key: str, per_call: int) -> str:
+        """Lowest and highest rate over the rounds: this shared machine drifts by up to ~1.5x."""
+        rates = sorted(per_call / r[label][key] for r in rounds)
+        return f"rounds {rates[0]:,.0f}-{rates[-1]:,.0f}"
+
     cpu_bf16 = fast_bf16(torch.device("cpu"))  # what precision="auto" decides; "auto" backend follows it
     backend = resolve_backend("auto", torch.device("cpu"), cpu_bf16)
     rows: list[tuple[str, float, str, str]] = []  # name, value, unit, note
@@ -154,12 +160,14 @@ def main() -> None:
     for batch in (1, 8, 64, 256):
         for label in labels:
             t = times[label][f"batch {batch}"]
-            note = f"{t * 1e3:.2f} ms/batch; x{base[f'batch {batch}'] / t:.2f} vs torch fp32"
+            ratio = base[f"batch {batch}"] / t
+            note = f"{t * 1e3:.2f} ms/batch; x{ratio:.2f} vs torch fp32; {spread(label, f'batch {batch}', batch)}"
             rows.append((f"classifier, batch {batch}, {label}", batch / t, "faces/s", note))
     for n in (1, 4):
         for label in labels:
             t = times[label][f"{n} face(s)"]
-            rows.append((f"end to end, 640x480, {n} face(s), {label}", 1 / t, "frames/s", f"{t * 1e3:.1f} ms/frame"))
+            note = f"{t * 1e3:.1f} ms/frame; {spread(label, f'{n} face(s)', 1)}"
+            rows.append((f"end to end, 640x480, {n} face(s), {label}", 1 / t, "frames/s", note))
     for n in (1, 4):
         t = default[f"{n} face(s), min face 50"]
         name = f"end to end, 640x480, {n} face(s), default with min_face_size=50"
