@@ -6,19 +6,36 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .errors import EmotionNetError
 from .labels import EMOTIONS
+
+if TYPE_CHECKING:
+    from .recognizer import EmotionRecognizer
+
+
+def _recognizer(args: argparse.Namespace, **kwargs: object) -> EmotionRecognizer:
+    """The recognizer the common options (``_common``) describe."""
+    from .detection import FaceDetector
+    from .recognizer import EmotionRecognizer
+
+    detector: str | FaceDetector = args.detector
+    if args.min_face_size is not None:
+        if args.detector == "haar":
+            detector = FaceDetector("haar", min_face_size=args.min_face_size)
+        else:
+            detector = FaceDetector("yunet", model=args.detector, min_face_size=args.min_face_size)
+    return EmotionRecognizer(args.model, detector=detector, device=args.device, backend=args.backend, **kwargs)  # type: ignore[arg-type]
 
 
 def _predict(args: argparse.Namespace) -> int:
     import cv2
 
     from .annotate import annotate
-    from .recognizer import EmotionRecognizer
 
-    recognizer = EmotionRecognizer(args.model, detector=args.detector, device=args.device, tta=args.tta)
+    recognizer = _recognizer(args, tta=args.tta)
     results = []
     for path in args.images:  # one at a time: a bad file is reported and the rest go on
         try:
@@ -63,9 +80,7 @@ def _table(path: str, result: object) -> str:
 
 
 def _video(args: argparse.Namespace) -> int:
-    from .recognizer import EmotionRecognizer
-
-    recognizer = EmotionRecognizer(args.model, detector=args.detector, device=args.device)
+    recognizer = _recognizer(args)
     result = recognizer.analyze_video(
         args.input,
         every_n_frames=args.every,
@@ -90,13 +105,12 @@ def _video(args: argparse.Namespace) -> int:
 
 def _live(args: argparse.Namespace) -> int:
     from .live import LiveServer, show_window
-    from .recognizer import EmotionRecognizer
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
         print("error: --host other than loopback needs --allow-remote (it exposes the camera)", file=sys.stderr)
         return 2
     source: int | str = int(args.source) if args.source.isdigit() else args.source
-    recognizer = EmotionRecognizer(args.model, detector=args.detector, device=args.device)
+    recognizer = _recognizer(args)
     frames = recognizer.stream(source, smoothing=args.smoothing, max_frames=args.max_frames)
     if args.view == "window":
         show_window(frames)
@@ -161,6 +175,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
     p.add_argument("--detector", default="yunet", choices=["yunet", "yunet_n", "haar"])
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument(
+        "--min-face-size",
+        type=int,
+        default=None,
+        metavar="PX",
+        help="smallest face to find (default 16); larger is faster",
+    )
+    p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"])
 
 
 def build_parser() -> argparse.ArgumentParser:
