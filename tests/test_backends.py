@@ -12,6 +12,7 @@ import torch
 from conftest import ASTRONAUT
 from emotionnet import EmotionRecognizer, InvalidInputError
 from emotionnet.backends import onnx_file, onnxruntime_available, resolve_backend
+from emotionnet.fused import fused_cpu_net
 from emotionnet.pretrained import load_model
 
 needs_ort = pytest.mark.skipif(
@@ -74,3 +75,20 @@ def test_bad_backend_choices() -> None:
         resolve_backend("opencv", torch.device("cuda"), fast_bf16=False)
     with pytest.raises(InvalidInputError, match="needs backend='torch'"):
         EmotionRecognizer(device="cpu", backend="opencv", precision="bf16")
+
+
+def test_fused_bf16_network_matches_fp32_and_ignores_batching(reference: EmotionRecognizer) -> None:
+    recognizer = EmotionRecognizer(device="cpu", precision="bf16", backend="torch", batch_size=32)
+    if recognizer._backend.fused is None:  # type: ignore[attr-defined]
+        pytest.skip("this torch build has no oneDNN fused convolution (the eager path is tested elsewhere)")
+    crops = np.random.default_rng(1).integers(0, 256, (70, 48, 48), dtype=np.uint8)
+    got, want = recognizer.predict_proba(crops), reference.predict_proba(crops)
+    assert np.abs(got - want).max() < 0.03 and (got.argmax(1) == want.argmax(1)).mean() > 0.95
+    one_by_one = np.concatenate([recognizer.predict_proba(crops[i : i + 1]) for i in range(len(crops))])
+    np.testing.assert_array_equal(got, one_by_one)  # the same numbers whatever the batch
+    assert recognizer.predict(ASTRONAUT).emotions == reference.predict(ASTRONAUT).emotions
+
+
+def test_fused_network_refuses_to_disagree() -> None:
+    model = load_model("default")
+    assert fused_cpu_net(model, torch.bfloat16, tolerance=-1.0) is None  # any difference is too much
