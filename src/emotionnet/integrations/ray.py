@@ -53,8 +53,10 @@ def _recognizer(model: str, detector: str | None, device: str, batch_size: int, 
 class EmotionPredictor:
     """``map_batches`` callable: a batch of images in, one row per face out (see :data:`COLUMNS`).
 
+    ``model``, ``detector``, ``device``, ``batch_size`` and ``precision`` are as for
+    :class:`~emotionnet.EmotionRecognizer`.
+
     Args:
-        model, detector, device, batch_size, precision: As for :class:`~emotionnet.EmotionRecognizer`.
         mode: ``"predict"`` detects faces in whole images; ``"classify"`` treats each input as
             one face crop (:meth:`~emotionnet.EmotionRecognizer.classify_faces`).
         column: Input column: ``"bytes"`` (encoded files, as from ``ray.data.read_binary_files``),
@@ -186,8 +188,10 @@ def analyze_images(
             are read inside the actors, which must all see them (one machine or a shared
             file system); ``source`` is then the path. Decoding is emotionnet's own either way.
         concurrency: Number of actors, each holding one recognizer.
-        num_cpus, num_gpus: Resources per actor (``num_gpus=1`` puts each actor on a GPU).
-        Other arguments: see :class:`EmotionPredictor`.
+        num_cpus: CPUs per actor.
+        num_gpus: GPUs per actor (``num_gpus=1`` puts each actor on a GPU).
+
+    The other arguments are those of :class:`EmotionPredictor`.
 
     Write the result with ``.write_parquet(dir)`` or collect it with ``.to_pandas()``.
     """
