@@ -21,6 +21,7 @@ import torch
 from .errors import InvalidInputError
 from .fused import fused_cpu_net
 from .model import EmotionNet
+from .ort import cpu_session
 
 BackendName = Literal["auto", "torch", "onnxruntime", "opencv"]
 
@@ -47,8 +48,9 @@ class TorchBackend:
     def __init__(self, model: EmotionNet, device: torch.device, bf16: bool) -> None:
         self.device, self.bf16 = device, bf16
         self.fused = fused_cpu_net(model, torch.bfloat16) if device.type == "cpu" and bf16 else None
-        self.model = copy.deepcopy(model) if bf16 and self.fused is None else model
+        self.model = model
         if bf16 and self.fused is None:
+            self.model = copy.deepcopy(model)
             for module in self.model.modules():
                 if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
                     module.to(torch.bfloat16)
@@ -68,14 +70,7 @@ class OnnxRuntimeBackend:
     name = "onnxruntime"
 
     def __init__(self, path: Path, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # no busy-waiting between calls: spinning threads would slow the detector and the app around us
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(path, threads)
 
     def __call__(self, faces: torch.Tensor) -> np.ndarray:
         out = self.session.run(None, {"faces": np.ascontiguousarray(faces.numpy(), np.float32)})[0]

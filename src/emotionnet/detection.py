@@ -43,7 +43,7 @@ class FaceDetector:
             (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
 
     Thread-safe: one detector may serve several threads. Picklable: a copy re-creates its
-    OpenCV objects from the same arguments (no OpenCV handle is pickled).
+    ONNX Runtime or OpenCV objects from the same arguments (no native handle is pickled).
 
     >>> FaceDetector().detect(np.zeros((100, 100, 3), np.uint8))
     ()
@@ -91,8 +91,6 @@ class FaceDetector:
                     self._yunet = cv2.FaceDetectorYN.create(
                         str(path), "", (320, 320), score_threshold, nms_threshold, 5000
                     )
-            except ImportError:
-                raise
             except Exception as exc:  # cv2.error or onnxruntime's own errors
                 raise DetectorError(f"{self.runtime} could not load YuNet from {path}: {exc}") from exc
         else:

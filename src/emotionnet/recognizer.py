@@ -37,8 +37,8 @@ class EmotionRecognizer:
         batch_size: Faces per forward pass; all faces of all images in one call are batched.
         tta: Average each face with its mirror image (slower, slightly more accurate).
         revision: Hub revision when ``model`` is a repo id.
-        precision: ``"auto"`` runs the network under bfloat16 autocast where the device has fast
-            bf16 kernels (recent x86 CPUs with AVX-512 BF16/AMX, CUDA GPUs) and fp32 elsewhere;
+        precision: ``"auto"`` runs the network in bfloat16 where the device has fast bf16
+            kernels (recent x86 CPUs with AVX-512 BF16/AMX, CUDA GPUs) and fp32 elsewhere;
             ``"fp32"`` or ``"bf16"`` force one (torch backend only).
         backend: Who runs the classifier: ``"torch"``, ``"onnxruntime"`` (needs the
             ``onnxruntime`` extra) or ``"opencv"`` (OpenCV DNN; both run an ONNX export of the

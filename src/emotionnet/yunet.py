@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .ort import cpu_session
+
 STRIDES = (8, 16, 32)
 DIVISOR = 32
 
@@ -31,14 +33,7 @@ class YuNetOnnxRuntime:
     """
 
     def __init__(self, path: Path, score_threshold: float, nms_threshold: float, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3  # the bundled files declare 640x640 outputs; other sizes would warn
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(path, threads)
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.score_threshold = score_threshold
