@@ -3,7 +3,7 @@
 Eager PyTorch runs each 3x3 convolution, its ReLU and its BatchNorm as separate passes and
 re-lays-out the convolution weights for oneDNN on every call. :class:`FusedCPUNet` runs the same
 network as one oneDNN primitive per convolution + ReLU, on weights packed once when it is built,
-and BatchNorm as one fused multiply-add. In bfloat16 on our 2-core CPU it is 1.45x faster at
+and BatchNorm as one fused multiply-add. In bfloat16 on our 2-core CPU it is about 1.5x faster at
 batch 1 and as fast on batches (docs/performance.md); in float32 it is slower on batches, so the
 torch backend uses it for bfloat16 only. It uses ``torch.ops.mkldnn`` operators that torch's own
 compiler emits; :func:`fused_cpu_net` checks them against the plain model and returns ``None``
