@@ -16,7 +16,7 @@ from . import errors as _errors  # light: no torch, no OpenCV
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from .annotate import annotate as annotate
+    from .drawing import annotate as annotate
     from .detection import FaceDetector as FaceDetector
     from .device import resolve_device as resolve_device
     from .errors import (
@@ -25,10 +25,13 @@ if TYPE_CHECKING:
         EmotionNetError as EmotionNetError,
         ImageNotFoundError as ImageNotFoundError,
         ImageReadError as ImageReadError,
+        Interrupted as Interrupted,
         InvalidImageError as InvalidImageError,
         InvalidInputError as InvalidInputError,
+        MissingDependencyError as MissingDependencyError,
         ModelNotFoundError as ModelNotFoundError,
         OfflineError as OfflineError,
+        OutputError as OutputError,
         VideoReadError as VideoReadError,
         WeightsError as WeightsError,
     )
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
     from .results import Face as Face, FacePrediction as FacePrediction, ImagePrediction as ImagePrediction
 
 _EXPORTS: dict[str, str] = {
-    "annotate": "annotate",
+    "annotate": "drawing",
     "FaceDetector": "detection",
     "resolve_device": "device",
     "load_image": "io",

@@ -33,7 +33,7 @@ def _recognizer(args: argparse.Namespace, **kwargs: object) -> EmotionRecognizer
 def _predict(args: argparse.Namespace) -> int:
     import cv2
 
-    from .annotate import annotate
+    from .drawing import annotate
 
     recognizer = _recognizer(args, tta=args.tta)
     results = []

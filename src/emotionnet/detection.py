@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import threading
 from typing import Any, Literal
 
@@ -22,6 +23,9 @@ Runtime = Literal["auto", "onnxruntime", "opencv"]
 #: YuNet found all of 50 reference faces once they were 32 px (shorter box side) at its input,
 #: 94 % at 24 px and 72 % at 16 px (``python benchmarks/detector_recall.py``).
 YUNET_FACE_PX = 32
+#: The detector never runs on more pixels than this (about 3000 x 2000): YuNet needs some 60 bytes
+#: per input pixel, so a 9000 x 9000 image at full size would take 4.7 GB.
+MAX_DETECT_PIXELS = 6_000_000
 
 
 class FaceDetector:
@@ -38,7 +42,8 @@ class FaceDetector:
             is 32 px, the size from which it finds them reliably: a larger value is faster
             (``min_face_size=64`` makes YuNet's input half as wide and high).
         max_side: Downscale images whose longer side exceeds this before detecting (boxes
-            are mapped back to the input's pixels). ``None`` never downscales.
+            are mapped back to the input's pixels). ``None`` downscales only images over
+            :data:`MAX_DETECT_PIXELS`, which bounds the detector's memory.
         runtime: Who runs YuNet: ``"onnxruntime"`` (2-4x faster on CPUs), ``"opencv"``
             (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
 
@@ -66,6 +71,8 @@ class FaceDetector:
             raise InvalidInputError(f"runtime must be 'auto', 'onnxruntime' or 'opencv', got {runtime!r}")
         if not 0.0 <= score_threshold <= 1.0 or not 0.0 <= nms_threshold <= 1.0:
             raise InvalidInputError("score_threshold and nms_threshold must lie in [0, 1]")
+        if isinstance(min_face_size, bool) or not isinstance(min_face_size, int) or min_face_size < 0:
+            raise InvalidInputError(f"min_face_size must be an int >= 0, got {min_face_size!r}")
         if max_side is not None and max_side < 32:
             raise InvalidInputError(f"max_side must be at least 32 or None, got {max_side}")
         self.backend: Backend = backend
@@ -129,6 +136,7 @@ class FaceDetector:
         scale = 1.0
         if self.max_side is not None:
             scale = min(scale, self.max_side / max(h, w))
+        scale = min(scale, math.sqrt(MAX_DETECT_PIXELS / (h * w)))
         if self.backend == "yunet" and self.min_face_size > 0:
             scale = min(scale, YUNET_FACE_PX / self.min_face_size)
         if scale < 1.0:

@@ -6,9 +6,20 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EmotionNetError(Exception):
-    """Root of every error emotionnet raises on purpose."""
+    """Root of every error emotionnet raises on purpose.
+
+    Attributes:
+        results: Set when a batch call (``predict([...])``) failed part way: one result per
+            input, ``None`` where it failed, so finished work is not lost.
+        index: The position of the input that raised this error in that batch.
+    """
+
+    results: list[Any] | None = None
+    index: int | None = None
 
 
 class InvalidInputError(EmotionNetError, ValueError):
@@ -59,16 +70,38 @@ class DetectorError(EmotionNetError, RuntimeError):
     """The face detector could not be created or failed on an image."""
 
 
+class OutputError(EmotionNetError, OSError):
+    """An output file cannot be written: it is an input, a directory, or its folder is missing."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during long work; ``partial`` holds what was finished (e.g. a ``VideoPrediction``).
+
+    A :class:`KeyboardInterrupt`, so code that does not know it still stops as on any Ctrl-C.
+    """
+
+    def __init__(self, message: str, partial: object) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class MissingDependencyError(EmotionNetError, ImportError):
+    """An optional feature needs a package that is not installed; the message names the extra."""
+
+
 __all__ = [
     "ChecksumError",
     "DetectorError",
     "EmotionNetError",
     "ImageNotFoundError",
     "ImageReadError",
+    "Interrupted",
     "InvalidImageError",
     "InvalidInputError",
+    "MissingDependencyError",
     "ModelNotFoundError",
     "OfflineError",
+    "OutputError",
     "VideoReadError",
     "WeightsError",
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 from pathlib import Path
 from typing import Literal
 
 import cv2
 import numpy as np
 
+from ._headers import exif_orientation, image_size, truncation
 from .errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray
@@ -18,6 +21,8 @@ MIN_SIDE = 8
 """Images with a side shorter than this are refused: no face fits."""
 MAX_PIXELS = 100_000_000
 """Images with more pixels than this (e.g. 10,000 x 10,000) are refused before decoding."""
+MAX_FILE_BYTES = 1 << 30
+"""Image files larger than this are refused before they are read."""
 
 
 def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> np.ndarray:
@@ -45,10 +50,10 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
         return _decode(bytes(source), "<bytes>")
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.exists():
-            raise ImageNotFoundError(f"No such image file: {str(path)!r}")
-        if not path.is_file():
-            raise ImageNotFoundError(f"Not a file: {str(path)!r} (pass an image file, not a directory)")
+        check_input_file(path, "image")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImageReadError(f"{str(path)!r} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte image limit")
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -59,47 +64,59 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
     )
 
 
+def check_input_file(path: Path, kind: str) -> None:
+    """Raise :class:`ImageNotFoundError` saying exactly why ``path`` is not a readable regular file.
+
+    Raises:
+        ImageNotFoundError: missing, a broken or looping symlink, a directory, a FIFO, socket or device.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        why = "a broken symlink (its target does not exist)" if path.is_symlink() else "no such file"
+        raise ImageNotFoundError(f"No such {kind} file: {str(path)!r} ({why})") from None
+    except OSError as exc:  # ELOOP, ENAMETOOLONG, EACCES on a parent, ...
+        raise ImageNotFoundError(f"Cannot open {kind} file {str(path)!r}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageNotFoundError(f"{str(path)!r} is a directory, not a {kind} file")
+    if not stat.S_ISREG(st.st_mode):
+        what = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket or device"
+        raise ImageNotFoundError(f"{str(path)!r} is {what}, not a regular {kind} file")
+
+
 def _decode(data: bytes, name: str) -> np.ndarray:
     if not data:
         raise ImageReadError(f"{name} is empty (0 bytes)")
-    if data[:2] == b"\xff\xd8" and not data.rstrip(b"\x00\r\n").endswith(b"\xff\xd9"):
-        raise ImageReadError(f"{name} is a truncated JPEG (no end-of-image marker); re-export or re-download it")
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" not in data[-16:]:
-        raise ImageReadError(f"{name} is a truncated PNG (no IEND chunk); re-export or re-download it")
-    size = _header_size(data)
+    cut = truncation(data)
+    if cut is not None:
+        raise ImageReadError(f"{name} is {cut}; re-export or re-download it")
+    size = image_size(data)
     if size is not None and size[0] * size[1] > MAX_PIXELS:
         w, h = size
         raise InvalidImageError(
             f"{name} is {w}x{h} = {w * h:,} pixels, over the {MAX_PIXELS:,} limit; downscale it first"
         )
     buffer = np.frombuffer(data, np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)  # pixels as stored: EXIF orientation applied below
     if image is None:
-        raise ImageReadError(f"{name} is not a readable image (JPEG, PNG, BMP, TIFF, WebP, ... expected)")
+        raise ImageReadError(
+            f"{name} is not a readable image (JPEG, PNG, BMP, TIFF, WebP, ... expected, at most {MAX_PIXELS:,} pixels)"
+        )
     if image.dtype == np.uint16:  # 16-bit PNG/TIFF: keep the most significant byte
         image = (image.astype(np.uint16) >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:  # float TIFF/EXR and the like: let OpenCV convert
-        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
         if image is None:
             raise ImageReadError(f"{name} has a pixel type emotionnet cannot read")
-    return _from_array(image, "bgr")
+    return _from_array(_orient(image, exif_orientation(data)), "bgr")
 
 
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """``(width, height)`` from a PNG or JPEG header, without decoding; ``None`` if not found."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:2] != b"\xff\xd8":
-        return None
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
-            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
-        i += 2 + length
-    return None
+def _orient(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn stored pixels the way the EXIF orientation tag (1-8) says viewers show them."""
+    if orientation in (5, 6, 7, 8):
+        image = np.swapaxes(image, 0, 1)  # transpose; 6 and 8 then flip one axis to rotate
+    flips = {2: (1,), 3: (0, 1), 4: (0,), 6: (1,), 7: (0, 1), 8: (0,)}.get(orientation, ())
+    return np.flip(image, flips) if flips else image
 
 
 def _from_array(array: np.ndarray, color: str) -> np.ndarray:
@@ -125,3 +142,41 @@ def _from_array(array: np.ndarray, color: str) -> np.ndarray:
     if array.shape[2] == 4:
         return cv2.cvtColor(array, cv2.COLOR_RGBA2BGR if color == "rgb" else cv2.COLOR_BGRA2BGR)
     return cv2.cvtColor(array, cv2.COLOR_RGB2BGR) if color == "rgb" else array
+
+
+def check_boxes(boxes: object, width: int, height: int) -> list[tuple[float, float, float, float]]:
+    """Validate user boxes for one ``width`` x ``height`` image.
+
+    Args:
+        boxes: A sequence of ``(x, y, w, h)`` boxes in pixels.
+        width: Image width.
+        height: Image height.
+
+    Returns:
+        The boxes as float tuples.
+
+    Raises:
+        InvalidInputError: not a sequence of boxes, a box that is not 4 finite numbers, has no
+            area, or lies entirely outside the image.
+    """
+    if isinstance(boxes, (str, bytes, np.ndarray)) and not (isinstance(boxes, np.ndarray) and boxes.ndim == 2):
+        raise InvalidInputError(f"boxes must be a list of (x, y, w, h) boxes, got {type(boxes).__name__}")
+    if not isinstance(boxes, (list, tuple, np.ndarray)):
+        raise InvalidInputError(f"boxes must be a list of (x, y, w, h) boxes, got {type(boxes).__name__}")
+    if len(boxes) == 4 and all(isinstance(v, (int, float, np.number)) for v in boxes):
+        raise InvalidInputError(f"boxes is a list of boxes: pass [{tuple(boxes)}] for one box, not {tuple(boxes)}")
+    out = []
+    for box in boxes:
+        try:
+            values = [float(v) for v in box]
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"A box is (x, y, w, h) with 4 numbers, got {box!r:.80}") from None
+        if len(values) != 4 or not all(math.isfinite(v) for v in values):
+            raise InvalidInputError(f"A box is (x, y, w, h) with 4 finite numbers, got {box!r:.80}")
+        x, y, bw, bh = values
+        if bw < 1 or bh < 1:
+            raise InvalidInputError(f"Box {box!r} has zero or negative size")
+        if x >= width or y >= height or x + bw <= 0 or y + bh <= 0:
+            raise InvalidInputError(f"Box {box!r} lies entirely outside the {width}x{height} image")
+        out.append((x, y, bw, bh))
+    return out

@@ -19,6 +19,9 @@ import torch
 
 from .results import Face
 
+MAX_PATCH_SIDE = 1024
+"""A face square wider than this is cut at this size, then resized (bounds memory for huge boxes)."""
+
 
 @dataclass(frozen=True)
 class FacePreprocess:
@@ -54,7 +57,9 @@ class FacePreprocess:
             if abs(angle) > 45:  # implausible landmarks: keep the box as is
                 angle = 0.0
         native = max(round(side), 1)
-        matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+        shrink = min(1.0, MAX_PATCH_SIDE / native)  # a huge box is sampled down while cut, never held whole
+        native = max(round(native * shrink), 1)
+        matrix = cv2.getRotationMatrix2D((cx, cy), angle, shrink)
         matrix[:, 2] += np.array([native / 2 - cx, native / 2 - cy])
         patch = cv2.warpAffine(gray, matrix, (native, native), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         interp = cv2.INTER_AREA if native > self.size else cv2.INTER_LINEAR

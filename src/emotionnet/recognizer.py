@@ -13,12 +13,15 @@ import torch
 from .backends import BackendName, create_backend, resolve_backend
 from .detection import FaceDetector
 from .device import fast_bf16, resolve_device
-from .errors import InvalidImageError, InvalidInputError
-from .io import ImageSource, load_image
+from .errors import EmotionNetError, InvalidImageError, InvalidInputError
+from .io import ImageSource, check_boxes, load_image
 from .model import EmotionNet, channels_last
 from .pretrained import load_model
 from .registry import ModelEntry
 from .results import Box, Face, FacePrediction, ImagePrediction
+
+OnError = Literal["raise", "return"]
+"""What a batch does when some images fail: raise (with ``.results`` attached) or return them marked."""
 
 if TYPE_CHECKING:
     from .video import StreamFrame
@@ -65,8 +68,8 @@ class EmotionRecognizer:
         precision: Literal["auto", "fp32", "bf16"] = "auto",
         backend: BackendName = "auto",
     ) -> None:
-        if batch_size < 1:
-            raise InvalidInputError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidInputError(f"batch_size must be an int >= 1, got {batch_size!r}")
         self.device = resolve_device(device)
         if isinstance(model, EmotionNet):
             self.model = model.to(self.device).eval()
@@ -106,7 +109,12 @@ class EmotionRecognizer:
 
     @overload
     def predict(
-        self, image: ImageSource, *, boxes: Sequence[Box] | None = None, color: Literal["bgr", "rgb"] = "bgr"
+        self,
+        image: ImageSource,
+        *,
+        boxes: Sequence[Box] | None = None,
+        color: Literal["bgr", "rgb"] = "bgr",
+        on_error: OnError = "raise",
     ) -> ImagePrediction: ...
 
     @overload
@@ -116,6 +124,7 @@ class EmotionRecognizer:
         *,
         boxes: Sequence[Sequence[Box]] | None = None,
         color: Literal["bgr", "rgb"] = "bgr",
+        on_error: OnError = "raise",
     ) -> list[ImagePrediction]: ...
 
     def predict(
@@ -124,15 +133,21 @@ class EmotionRecognizer:
         *,
         boxes: Sequence[Box] | Sequence[Sequence[Box]] | None = None,
         color: Literal["bgr", "rgb"] = "bgr",
+        on_error: OnError = "raise",
     ) -> ImagePrediction | list[ImagePrediction]:
         """Detect faces and classify their emotions.
 
         Args:
             image: A path, encoded bytes or a uint8 array (see :func:`emotionnet.load_image`),
                 or a list of these (returns a list; all faces are batched together).
-            boxes: Classify these ``(x, y, w, h)`` boxes instead of detecting (one list per
-                image when ``image`` is a list).
+            boxes: Classify these ``(x, y, w, h)`` boxes instead of detecting: a list of boxes
+                for one image, one such list per image when ``image`` is a list.
             color: Channel order of array inputs: ``"bgr"`` (OpenCV) or ``"rgb"``.
+            on_error: What a list does when some images fail. ``"raise"`` (default): every
+                image is still predicted, then the first failure is raised with ``.results`` (one
+                :class:`ImagePrediction` or ``None`` per image) and ``.index`` set, so finished
+                work is not lost. ``"return"``: no exception; a failed image comes back as an
+                :class:`ImagePrediction` with no faces and ``error`` set.
 
         Returns:
             An :class:`ImagePrediction` (a list of them for a list input).
@@ -140,32 +155,61 @@ class EmotionRecognizer:
         Raises:
             InvalidInputError: empty list, bad boxes, or no detector and no boxes.
             ImageNotFoundError, ImageReadError, InvalidImageError: unusable image.
+
+        >>> results = recognizer.predict(["a.jpg", "missing.jpg"], on_error="return")  # doctest: +SKIP
+        >>> [r.ok for r in results]  # doctest: +SKIP
+        [True, False]
         """
+        if on_error not in ("raise", "return"):
+            raise InvalidInputError(f"on_error must be 'raise' or 'return', got {on_error!r}")
         if isinstance(image, list):
             if not image:
                 raise InvalidInputError("predict() got an empty list; pass at least one image")
-            if boxes is not None and len(boxes) != len(image):
-                raise InvalidInputError(
-                    f"boxes has {len(boxes)} entries for {len(image)} images; give one list per image"
-                )
+            if boxes is not None and (not isinstance(boxes, Sequence) or len(boxes) != len(image)):
+                raise InvalidInputError(f"boxes must give one list per image ({len(image)} images), got {boxes!r:.80}")
             per_image = cast("list[Sequence[Box] | None]", list(boxes) if boxes is not None else [None] * len(image))
-            return self._predict_many(list(image), per_image, color)
-        return self._predict_many([image], [cast("Sequence[Box] | None", boxes)], color)[0]
+            results = self._predict_many(list(image), per_image, color)
+            failed = [i for i, r in enumerate(results) if r.error is not None]
+            if failed and on_error == "raise":
+                first = results[failed[0]].error
+                assert isinstance(first, EmotionNetError)
+                first.results, first.index = [r if r.ok else None for r in results], failed[0]
+                raise first
+            return results
+        result = self._predict_many([image], [cast("Sequence[Box] | None", boxes)], color)[0]
+        if result.error is not None:
+            raise result.error
+        return result
 
     def _predict_many(
         self, images: list[ImageSource], boxes: list[Sequence[Box] | None], color: Literal["bgr", "rgb"]
     ) -> list[ImagePrediction]:
-        decoded = [load_image(img, color=color) for img in images]
-        faces = [self._faces(bgr, b) for bgr, b in zip(decoded, boxes)]
-        crops = [self.preprocess.crops(bgr, f) for bgr, f in zip(decoded, faces)]
-        probs = self.predict_proba(np.concatenate(crops)) if any(len(f) for f in faces) else np.zeros((0, 7))
+        """Predict each image; an image that fails comes back with ``error`` set, the others are unaffected."""
+        decoded: list[np.ndarray | None] = []
+        faces: list[tuple[Face, ...]] = []
+        errors: list[EmotionNetError | None] = []
+        for img, b in zip(images, boxes):
+            try:
+                bgr = load_image(img, color=color)
+                faces.append(self._faces(bgr, b))
+                decoded.append(bgr)
+                errors.append(None)
+            except EmotionNetError as exc:
+                decoded.append(None)
+                faces.append(())
+                errors.append(exc)
+        crops = [self.preprocess.crops(im, f) for im, f in zip(decoded, faces) if im is not None and f]
+        probs = self.predict_proba(np.concatenate(crops)) if crops else np.zeros((0, len(self.model.labels)))
         out, start = [], 0
-        for img, bgr, fs in zip(images, decoded, faces):
+        for img, pixels, fs, error in zip(images, decoded, faces, errors):
+            source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
+            if pixels is None:
+                out.append(ImagePrediction(faces=(), width=0, height=0, source=source, error=error))
+                continue
             rows = probs[start : start + len(fs)]
             start += len(fs)
             preds = tuple(FacePrediction(face=f, scores=tuple(float(p) for p in row)) for f, row in zip(fs, rows))
-            source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
-            out.append(ImagePrediction(faces=preds, width=bgr.shape[1], height=bgr.shape[0], source=source))
+            out.append(ImagePrediction(faces=preds, width=pixels.shape[1], height=pixels.shape[0], source=source))
         return out
 
     def _faces(self, bgr: np.ndarray, boxes: Sequence[Box] | None) -> tuple[Face, ...]:
@@ -175,18 +219,7 @@ class EmotionRecognizer:
                     "This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]"
                 )
             return self.detector.detect(bgr)
-        h, w = bgr.shape[:2]
-        faces = []
-        for box in boxes:
-            if len(box) != 4 or not all(np.isfinite(v) for v in box):
-                raise InvalidInputError(f"A box is (x, y, w, h) with 4 finite numbers, got {box!r}")
-            x, y, bw, bh = (float(v) for v in box)
-            if bw < 1 or bh < 1:
-                raise InvalidInputError(f"Box {box!r} has zero or negative size")
-            if x >= w or y >= h or x + bw <= 0 or y + bh <= 0:
-                raise InvalidInputError(f"Box {box!r} lies entirely outside the {w}x{h} image")
-            faces.append(Face(box=(x, y, bw, bh)))
-        return tuple(faces)
+        return tuple(Face(box=box) for box in check_boxes(boxes, bgr.shape[1], bgr.shape[0]))
 
     def classify_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> list[FacePrediction]:
         """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
@@ -244,7 +277,7 @@ class EmotionRecognizer:
         from .video import analyze_video
 
         return analyze_video(
-            self,
+            lambda frames: self.predict(list(frames)),
             path,
             every_n_frames=every_n_frames,
             start=start,
@@ -278,7 +311,9 @@ class EmotionRecognizer:
         """
         from .video import stream
 
-        return stream(self, source, smoothing=smoothing, max_faces=max_faces, realtime=realtime, max_frames=max_frames)
+        return stream(
+            self.predict, source, smoothing=smoothing, max_faces=max_faces, realtime=realtime, max_frames=max_frames
+        )
 
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities ``(N, 7)`` for preprocessed uint8 crops ``(N, size, size)``."""

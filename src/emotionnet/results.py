@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .labels import EMOTIONS, Emotion
@@ -107,12 +107,20 @@ class ImagePrediction:
         width: Image width in pixels.
         height: Image height in pixels.
         source: The path the image came from, when it came from a path.
+        error: Why this image gave no result, in a batch predicted with ``on_error="return"``
+            (then ``faces`` is empty and ``width``/``height`` are 0); ``None`` when it worked.
     """
 
     faces: tuple[FacePrediction, ...]
     width: int
     height: int
     source: str | None = None
+    error: Exception | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` unless this image failed (see :attr:`error`)."""
+        return self.error is None
 
     def __len__(self) -> int:
         return len(self.faces)
@@ -129,16 +137,20 @@ class ImagePrediction:
         return tuple(f.emotion for f in self.faces)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
+        """JSON-ready dict; ``error`` is ``None`` or ``{"type": ..., "message": ...}``."""
+        error = None if self.error is None else {"type": type(self.error).__name__, "message": str(self.error)}
         return {
             "source": self.source,
             "width": self.width,
             "height": self.height,
             "faces": [f.to_dict() for f in self.faces],
+            "error": error,
         }
 
     def summary(self) -> str:
         """One line, e.g. ``"2 faces: happy (0.91), neutral (0.55)"``."""
+        if self.error is not None:
+            return f"error: {self.error}"
         if not self.faces:
             return "no faces"
         parts = ", ".join(f"{f.emotion.value} ({f.score:.2f})" for f in self.faces)

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from .annotate import annotate
-from .errors import InvalidInputError, VideoReadError
+from ._outputs import atomic_path, check_output
+from .drawing import annotate
+from .errors import Interrupted, InvalidInputError, VideoReadError
 from .results import FacePrediction, ImagePrediction
 from .tracking import FaceTracker
 from .video_io import FrameReport, VideoFrame, VideoSource, iter_frames, open_capture, video_info
 from .video_results import VideoFaceRow, VideoPrediction
 
-if TYPE_CHECKING:
-    from .recognizer import EmotionRecognizer
+PredictFn = Callable[[Sequence[np.ndarray]], Sequence[ImagePrediction]]
+"""What video analysis needs from a recognizer: BGR frames in, one prediction per frame out."""
 
 
 class SkippedFramesWarning(UserWarning):
@@ -49,8 +51,38 @@ def _draw(image: np.ndarray, prediction: ImagePrediction, track_ids: tuple[int, 
     return canvas
 
 
+def check_video_args(
+    every_n_frames: object, start: object, end: object, max_faces: object, smoothing: object
+) -> tuple[int, float, float | None]:
+    """Validate :meth:`EmotionRecognizer.analyze_video`'s range options before any file is touched.
+
+    Returns:
+        ``(every_n_frames, start, end)`` with ``start`` defaulted to 0.
+
+    Raises:
+        InvalidInputError: a wrong type, a negative, NaN or infinite time, or an empty range.
+    """
+    if isinstance(every_n_frames, bool) or not isinstance(every_n_frames, int) or every_n_frames < 1:
+        raise InvalidInputError(f"every_n_frames must be an int >= 1, got {every_n_frames!r}")
+    if max_faces is not None and (isinstance(max_faces, bool) or not isinstance(max_faces, int) or max_faces < 1):
+        raise InvalidInputError(f"max_faces must be None or an int >= 1, got {max_faces!r}")
+    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
+        raise InvalidInputError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
+    times = []
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
+        ):
+            raise InvalidInputError(f"{name} must be None or a finite number of seconds >= 0, got {value!r}")
+        times.append(None if value is None else float(value))
+    t0, t1 = times[0] or 0.0, times[1]
+    if t1 is not None and t1 <= t0:
+        raise InvalidInputError(f"end ({t1}) must come after start ({t0})")
+    return every_n_frames, t0, t1
+
+
 def analyze_video(
-    recognizer: EmotionRecognizer,
+    predict: PredictFn,
     path: str | os.PathLike,
     *,
     every_n_frames: int = 1,
@@ -62,84 +94,95 @@ def analyze_video(
     batch_frames: int = 8,
     progress: bool = True,
 ) -> VideoPrediction:
-    """See :meth:`EmotionRecognizer.analyze_video`."""
-    if batch_frames < 1 or (max_faces is not None and max_faces < 1):
-        raise InvalidInputError("batch_frames and max_faces must be >= 1")
+    """See :meth:`EmotionRecognizer.analyze_video`; ``predict`` classifies a list of frames."""
+    every_n_frames, t0, t1 = check_video_args(every_n_frames, start, end, max_faces, smoothing)
+    if batch_frames < 1:
+        raise InvalidInputError("batch_frames must be >= 1")
+    if output_video is not None:
+        check_output(output_video, inputs=[path])
     cap = open_capture(path)
     info = video_info(cap)
     fps = info.fps or 30.0
-    start_frame = round(start * fps) if start else 0
-    end_frame = round(end * fps) if end is not None else None
-    if end_frame is not None and end_frame <= start_frame:
-        raise InvalidInputError(f"end ({end}) must come after start ({start or 0})")
-    writer = None
-    if output_video is not None:
-        writer = cv2.VideoWriter(
-            os.fspath(output_video), cv2.VideoWriter.fourcc(*"mp4v"), fps, (info.width, info.height)
+    start_frame = round(t0 * fps)
+    end_frame = round(t1 * fps) if t1 is not None else None
+    if info.frame_count and start_frame >= info.frame_count:
+        cap.release()
+        raise InvalidInputError(
+            f"start={t0} s is past the end of {os.fspath(path)!r} ({info.frame_count} frames, "
+            f"{info.frame_count / fps:.2f} s)"
         )
-        if not writer.isOpened():
-            cap.release()
-            raise VideoReadError(f"Cannot write {os.fspath(output_video)!r} (check the folder and the .mp4 suffix)")
     tracker = FaceTracker(smoothing=smoothing)
     report = FrameReport()
     rows: list[VideoFaceRow] = []
-    last: tuple[ImagePrediction, tuple[int, ...]] | None = None
-    last_image: np.ndarray | None = None
     counts = {"read": 0, "analyzed": 0}
+
+    def result() -> VideoPrediction:
+        return VideoPrediction(
+            source=os.fspath(path),
+            fps=info.fps,
+            width=info.width,
+            height=info.height,
+            frames_read=counts["read"],
+            frames_analyzed=counts["analyzed"],
+            skipped_frames=tuple(report.skipped),
+            missing_at_end=report.missing_at_end,
+            rows=tuple(rows),
+        )
+
     total = (end_frame or info.frame_count) - start_frame
     bar = tqdm(total=max(total, 0) or None, unit="frame", disable=not progress, desc=os.path.basename(os.fspath(path)))
+    with ExitStack() as stack:
+        stack.callback(cap.release)
+        stack.callback(bar.close)
+        writer = None
+        if output_video is not None:
+            tmp = stack.enter_context(atomic_path(output_video, keep_on_interrupt=True))
+            writer = cv2.VideoWriter(os.fspath(tmp), cv2.VideoWriter.fourcc(*"mp4v"), fps, (info.width, info.height))
+            if not writer.isOpened():
+                raise VideoReadError(f"Cannot write {os.fspath(output_video)!r} (check the .mp4 suffix)")
+            stack.callback(writer.release)
+        last: tuple[ImagePrediction, tuple[int, ...]] | None = None
+        last_image: np.ndarray | None = None
 
-    def flush(batch: list[VideoFrame]) -> None:
-        nonlocal last, last_image
-        todo: list[np.ndarray] = [f.image for f in batch if f.analyze and f.image is not None]
-        preds = iter(recognizer.predict(list(todo)) if todo else [])
-        for frame in batch:
-            if frame.analyze and frame.image is not None:
-                last = _tracked(tracker, next(preds), max_faces)
-                counts["analyzed"] += 1
-                rows.extend(
-                    VideoFaceRow(frame.index, frame.time, tid, face) for face, tid in zip(last[0].faces, last[1])
-                )
-            if writer is not None:
-                image = frame.image if frame.image is not None else last_image
-                if image is None:
-                    image = np.zeros((info.height, info.width, 3), np.uint8)
-                writer.write(_draw(image, *last) if last is not None else image)
-                last_image = image
-        bar.update(len(batch))
+        def flush(batch: list[VideoFrame]) -> None:
+            nonlocal last, last_image
+            todo: list[np.ndarray] = [f.image for f in batch if f.analyze and f.image is not None]
+            preds = iter(predict(todo) if todo else [])
+            for frame in batch:
+                if frame.analyze and frame.image is not None:
+                    last = _tracked(tracker, next(preds), max_faces)
+                    counts["analyzed"] += 1
+                    rows.extend(
+                        VideoFaceRow(frame.index, frame.time, tid, face) for face, tid in zip(last[0].faces, last[1])
+                    )
+                if writer is not None:
+                    image = frame.image if frame.image is not None else last_image
+                    if image is None:
+                        image = np.zeros((info.height, info.width, 3), np.uint8)
+                    writer.write(_draw(image, *last) if last is not None else image)
+                    last_image = image
+            bar.update(len(batch))
 
-    batch: list[VideoFrame] = []
-    try:
-        for frame in iter_frames(
-            cap,
-            every_n=every_n_frames,
-            start_frame=start_frame,
-            end_frame=end_frame,
-            decode_all=writer is not None,
-            report=report,
-        ):
-            counts["read"] += 1
-            batch.append(frame)
-            if sum(f.analyze for f in batch) >= batch_frames or len(batch) >= 4 * batch_frames:
-                flush(batch)
-                batch = []
-        flush(batch)
-    finally:
-        bar.close()
-        cap.release()
-        if writer is not None:
-            writer.release()
-    result = VideoPrediction(
-        source=os.fspath(path),
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frames_read=counts["read"],
-        frames_analyzed=counts["analyzed"],
-        skipped_frames=tuple(report.skipped),
-        missing_at_end=report.missing_at_end,
-        rows=tuple(rows),
-    )
+        batch: list[VideoFrame] = []
+        try:
+            for frame in iter_frames(
+                cap,
+                every_n=every_n_frames,
+                start_frame=start_frame,
+                end_frame=end_frame,
+                decode_all=writer is not None,
+                report=report,
+            ):
+                counts["read"] += 1
+                batch.append(frame)
+                if sum(f.analyze for f in batch) >= batch_frames or len(batch) >= 4 * batch_frames:
+                    flush(batch)
+                    batch = []
+            flush(batch)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"Interrupted after {counts['analyzed']} analysed frames of {os.fspath(path)!r}", result()
+            ) from None
     if report.skipped:
         warnings.warn(
             f"{os.fspath(path)}: {len(report.skipped)} frame(s) could not be decoded and were skipped "
@@ -147,7 +190,9 @@ def analyze_video(
             SkippedFramesWarning,
             stacklevel=3,
         )
-    return result
+    if not counts["analyzed"]:
+        warnings.warn(f"{os.fspath(path)}: no frame in the requested range was analysed", UserWarning, stacklevel=3)
+    return result()
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,7 +275,7 @@ class _LatestFrameReader:
 
 
 def stream(
-    recognizer: EmotionRecognizer,
+    predict: Callable[[np.ndarray], ImagePrediction],
     source: VideoSource = 0,
     *,
     smoothing: float = 0.6,
@@ -238,7 +283,7 @@ def stream(
     realtime: bool = True,
     max_frames: int | None = None,
 ) -> Generator[StreamFrame, None, None]:
-    """See :meth:`EmotionRecognizer.stream`."""
+    """See :meth:`EmotionRecognizer.stream`; ``predict`` classifies one BGR frame."""
     cap = open_capture(source)
     info = video_info(cap)
     is_file = not isinstance(source, int) and "://" not in os.fspath(source)
@@ -252,7 +297,7 @@ def stream(
             if item is None:
                 break
             index, image = item
-            prediction, track_ids = _tracked(tracker, recognizer.predict(image), max_faces)
+            prediction, track_ids = _tracked(tracker, predict(image), max_faces)
             now = time.perf_counter()
             times = [t for t in times if now - t < 1.0] + [now]
             fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0

@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ._outputs import atomic_open, atomic_path, check_output
+from .errors import MissingDependencyError
 from .labels import EMOTIONS
 from .results import FacePrediction
 
@@ -118,13 +120,21 @@ class VideoPrediction:
         }
 
     def to_json(self, path: str | os.PathLike) -> None:
-        """Write :meth:`to_dict` as JSON."""
-        with open(path, "w", encoding="utf-8") as f:
+        """Write :meth:`to_dict` as JSON (to a temporary file renamed into place when complete).
+
+        Raises:
+            OutputError: the folder does not exist, or ``path`` is a directory or the source video.
+        """
+        with atomic_open(check_output(path, inputs=[self.source]), "w", encoding="utf-8") as f:
             json.dump(self.to_dict(), f, indent=1)
 
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per (frame, face) with :data:`COLUMNS`."""
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        """Write one row per (frame, face) with :data:`COLUMNS` (atomically, like :meth:`to_json`).
+
+        Raises:
+            OutputError: the folder does not exist, or ``path`` is a directory or the source video.
+        """
+        with atomic_open(check_output(path, inputs=[self.source]), "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(r.to_dict() for r in self.rows)
@@ -134,19 +144,19 @@ class VideoPrediction:
         try:
             import pandas as pd
         except ImportError as exc:
-            raise ImportError("to_dataframe() needs pandas: pip install pandas") from exc
+            raise MissingDependencyError("to_dataframe() needs pandas: pip install pandas") from exc
         return pd.DataFrame([r.to_dict() for r in self.rows], columns=list(COLUMNS))
 
     def plot_timeline(self, path: str | os.PathLike) -> None:
-        """Save a PNG of each track's emotion probabilities over time (needs the ``plot`` extra)."""
-        try:
-            import matplotlib
+        """Save a PNG of each track's emotion probabilities over time (needs the ``plot`` extra).
 
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError as exc:
-            raise ImportError("plot_timeline() needs matplotlib: pip install 'emotionnet[plot]'") from exc
-        from .annotate import COLORS
+        Raises:
+            MissingDependencyError: matplotlib is not installed.
+            OutputError: the folder does not exist, or ``path`` is a directory or the source video.
+        """
+        out = check_output(path, inputs=[self.source])
+        plt = import_pyplot()
+        from .drawing import COLORS
 
         tracks = self.track_ids or (0,)
         fig, axes = plt.subplots(len(tracks), 1, figsize=(10, 2.6 * len(tracks)), sharex=True, squeeze=False)
@@ -164,5 +174,22 @@ class VideoPrediction:
         axes[-1, 0].set_xlabel("time (s)" if self.fps else "frame")
         fig.suptitle(f"{os.path.basename(self.source)}: emotion probabilities per face track")
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, dpi=100, format="png")
         plt.close(fig)
+
+
+def import_pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend.
+
+    Raises:
+        MissingDependencyError: matplotlib is not installed (``pip install 'emotionnet[plot]'``).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise MissingDependencyError("Plots need matplotlib: pip install 'emotionnet[plot]'") from exc
+    return plt

@@ -54,9 +54,20 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["none", "sqrt", "inverse"],
         help="weight the loss by 1/sqrt(class frequency) or 1/frequency (helps disgust and fear recall)",
     )
+    parser.add_argument(
+        "--targets",
+        default="fer2013",
+        choices=["fer2013", "ferplus", "mix"],
+        help="FER2013 one-hot labels, FER+ vote distributions (needs ferplus.csv in --data), or a mix of both; "
+        "checkpoints are chosen on FER+ PublicTest for ferplus, FER2013 PublicTest otherwise",
+    )
+    parser.add_argument("--mix-alpha", type=float, default=0.5, help="weight of the FER2013 one-hot label in mix")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--init-from", default=None, metavar="DIR", help="start from these weights (an earlier run's best/ directory)"
+        "--init-from",
+        default=None,
+        metavar="MODEL",
+        help="start from these weights: an earlier run's best/ directory or a registered name such as default",
     )
     parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
     parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")

@@ -1,0 +1,102 @@
+"""Output files that never overwrite an input and never appear half-written.
+
+Every file emotionnet writes (annotated images and videos, CSV, JSON, plots, exports) goes through
+:func:`check_output` before the work starts and :func:`atomic_path` while it is written: the bytes go
+to a hidden temporary file in the same folder, renamed over the target only once complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import OutputError
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def check_output(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Refuse an output path that cannot or must not be written, before any work is done.
+
+    Args:
+        path: The file to be written.
+        inputs: Files this run reads; the output may not be any of them (also through a symlink
+            or a hard link).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        OutputError: ``path`` is one of ``inputs``, an existing directory, or in a folder that
+            does not exist.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise OutputError(f"Output {str(out)!r} is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise OutputError(f"Cannot write {str(out)!r}: the folder {str(out.parent)!r} does not exist")
+    if out.exists():
+        for src in inputs:
+            if _same_file(out, Path(src)):
+                raise OutputError(f"Output {str(out)!r} is the input {os.fspath(src)!r}; it would be destroyed")
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, keep_on_interrupt: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix) to write to; rename it onto ``path`` on success.
+
+    On an exception the temporary file is removed and ``path`` is left as it was. With
+    ``keep_on_interrupt``, a :class:`KeyboardInterrupt` still renames what was written (a partial
+    video that plays is worth keeping).
+
+    Raises:
+        OutputError: the folder cannot be written to.
+    """
+    out = Path(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".part{out.suffix}", dir=out.parent)
+    except OSError as exc:
+        raise OutputError(f"Cannot write in {str(out.parent)!r}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+    except KeyboardInterrupt:
+        _finish(tmp, out) if keep_on_interrupt else tmp.unlink(missing_ok=True)
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _finish(tmp, out)
+
+
+def _finish(tmp: Path, out: Path) -> None:
+    if not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"Nothing was written to {str(out)!r}")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # as open() would have made it, not mkstemp's 0600
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"Cannot write {str(out)!r}: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """:func:`open` on an :func:`atomic_path` of a checked ``path``; ``kwargs`` go to :func:`open`."""
+    with atomic_path(check_output(path)) as tmp, open(tmp, mode, **kwargs) as f:
+        yield f
