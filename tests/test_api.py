@@ -24,10 +24,14 @@ EXPECTED = [
     "ImagePrediction",
     "ImageReadError",
     "InvalidImageError",
+    "Interrupted",
     "InvalidInputError",
+    "MissingDependencyError",
     "ModelEntry",
     "ModelNotFoundError",
     "OfflineError",
+    "OutputError",
+    "ServerError",
     "VideoReadError",
     "WeightsError",
     "WeightsFile",
@@ -58,10 +62,15 @@ def test_import_is_light() -> None:
 def test_error_tree() -> None:
     from emotionnet import errors
 
+    generic = (BaseException, Exception, object)
     for name in errors.__all__:
         cls = getattr(errors, name)
+        if cls is errors.Interrupted:  # Ctrl-C with the finished work attached: stays a KeyboardInterrupt
+            assert issubclass(cls, KeyboardInterrupt) and not issubclass(cls, Exception)
+            continue
         assert issubclass(cls, errors.EmotionNetError)
-        assert cls is errors.EmotionNetError or len(cls.__mro__) > 3  # also a builtin
+        builtins = [b for b in cls.__mro__ if b.__module__ == "builtins" and b not in generic]
+        assert cls is errors.EmotionNetError or builtins, f"{name} subclasses no specific builtin"
     assert issubclass(errors.ImageNotFoundError, FileNotFoundError)
     assert issubclass(errors.ModelNotFoundError, LookupError)
     assert issubclass(errors.OfflineError, ConnectionError)

@@ -50,7 +50,7 @@ def test_models_and_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "(default)" in out and "yunet" in out
-    assert main(["predict", str(ASTRONAUT), "--model", "nope.nope"]) == 2
+    assert main(["predict", str(ASTRONAUT), "--model", "nope.nope"]) == 1  # the work failed: exit 1
     assert "Unknown model" in capsys.readouterr().err
 
 

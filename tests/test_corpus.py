@@ -111,7 +111,7 @@ def test_videos_through_analyze_video_and_cli(
         (tmp_path, errors.ImageNotFoundError),
     ):
         _check(lambda path=path: recognizer.analyze_video(path, progress=False), expected)
-        assert main(["video", str(path), "--no-progress"]) == 2
+        assert main(["video", str(path), "--no-progress"]) == 1  # same rule as a missing image
         assert "error:" in capsys.readouterr().err
     with pytest.raises(errors.VideoReadError):
         next(recognizer.stream(99))

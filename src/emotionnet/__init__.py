@@ -16,9 +16,9 @@ from . import errors as _errors  # light: no torch, no OpenCV
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from .drawing import annotate as annotate
     from .detection import FaceDetector as FaceDetector
     from .device import resolve_device as resolve_device
+    from .drawing import annotate as annotate
     from .errors import (
         ChecksumError as ChecksumError,
         DetectorError as DetectorError,
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         ModelNotFoundError as ModelNotFoundError,
         OfflineError as OfflineError,
         OutputError as OutputError,
+        ServerError as ServerError,
         VideoReadError as VideoReadError,
         WeightsError as WeightsError,
     )

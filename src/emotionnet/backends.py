@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 import numpy as np
 import torch
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, MissingDependencyError
 from .fused import fused_cpu_net
 from .model import EmotionNet
 from .ort import cpu_session
@@ -111,8 +111,11 @@ def resolve_backend(name: str, device: torch.device, fast_bf16: bool) -> str:
         raise InvalidInputError(f"backend must be 'auto', 'torch', 'onnxruntime' or 'opencv', got {name!r}")
     if name in ("onnxruntime", "opencv") and device.type != "cpu":
         raise InvalidInputError(f"backend {name!r} runs on the CPU only; use backend='torch' on {device.type}")
-    if name == "onnxruntime" and not onnxruntime_available():
-        raise ImportError('backend="onnxruntime" needs onnxruntime and onnx: pip install "emotionnet[onnxruntime]"')
+    if name in ("onnxruntime", "opencv") and not onnxruntime_available():
+        raise MissingDependencyError(
+            f'backend="{name}" runs an ONNX export of the model, which needs the onnx package: '
+            'pip install "emotionnet[onnx]"'
+        )
     if name == "auto":
         if device.type != "cpu" or fast_bf16 or not onnxruntime_available():
             return "torch"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._version import __version__
-from .errors import EmotionNetError
+from .errors import EmotionNetError, InvalidImageError, InvalidInputError, OutputError
 from .labels import EMOTIONS
 
 if TYPE_CHECKING:
@@ -31,10 +32,7 @@ def _recognizer(args: argparse.Namespace, **kwargs: object) -> EmotionRecognizer
 
 
 def _predict(args: argparse.Namespace) -> int:
-    import cv2
-
-    from .drawing import annotate
-
+    targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
     recognizer = _recognizer(args, tta=args.tta)
     results = []
     for path in args.images:  # one at a time: a bad file is reported and the rest go on
@@ -42,22 +40,59 @@ def _predict(args: argparse.Namespace) -> int:
             results.append((path, recognizer.predict(path)))
         except EmotionNetError as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
-            results.append((path, None))
-    if args.save_annotated:
-        out = Path(args.save_annotated)
-        out.mkdir(parents=True, exist_ok=True)
-        for path, result in results:
-            if result is not None:
-                target = out / f"{Path(path).stem}_annotated.png"
-                cv2.imwrite(str(target), annotate(path, result))
-                print(f"saved {target}", file=sys.stderr)
+            results.append((path, exc))
+    for path, result in results:
+        if path in targets and not isinstance(result, Exception):
+            _save_annotated(path, result, targets[path])
     if args.json:
-        print(json.dumps([r.to_dict() if r else {"source": p, "error": True} for p, r in results], indent=2))
+        print(
+            json.dumps(
+                [r.to_dict() if not isinstance(r, Exception) else _error_dict(p, r) for p, r in results], indent=2
+            )
+        )
     else:
         for path, result in results:
-            if result is not None:
+            if not isinstance(result, Exception):
                 print(_table(path, result))
-    return 0 if all(r is not None for _, r in results) else 1
+    return 0 if not any(isinstance(r, Exception) for _, r in results) else 1
+
+
+def _error_dict(path: str, exc: Exception) -> dict[str, object]:
+    return {"source": path, "faces": [], "error": {"type": type(exc).__name__, "message": str(exc)}}
+
+
+def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
+    """One output PNG per input in ``folder``, checked before any work: names made unique when
+    inputs from different folders share a file name, never an input file."""
+    from ._outputs import check_output
+
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--save-annotated {folder!r} is a file; give a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    targets: dict[str, Path] = {}
+    taken: set[str] = set()
+    for path in dict.fromkeys(images):
+        stem, n = Path(path).stem, 1
+        name = f"{stem}_annotated.png"
+        while name in taken:
+            n += 1
+            name = f"{stem}_annotated-{n}.png"
+        taken.add(name)
+        targets[path] = check_output(out / name, inputs=images)
+    return targets
+
+
+def _save_annotated(path: str, result: object, target: Path) -> None:
+    import cv2
+
+    from ._outputs import atomic_path
+    from .drawing import annotate
+
+    with atomic_path(target) as tmp:
+        if not cv2.imwrite(str(tmp), annotate(path, result)):  # type: ignore[arg-type]
+            raise OutputError(f"Cannot write {str(target)!r}")
+    print(f"saved {target}", file=sys.stderr)
 
 
 def _table(path: str, result: object) -> str:
@@ -80,17 +115,33 @@ def _table(path: str, result: object) -> str:
 
 
 def _video(args: argparse.Namespace) -> int:
+    from ._outputs import check_output
+    from .errors import Interrupted
+    from .video_results import import_pyplot
+
+    outputs = [o for o in (args.out, args.csv, args.json, args.plot) if o]
+    for target in outputs:  # before the work, not after it
+        check_output(target, inputs=[args.input])
+    if len({os.path.realpath(o) for o in outputs}) < len(outputs):
+        raise InvalidInputError("--out, --csv, --json and --plot must name different files")
+    if args.plot:
+        import_pyplot()
     recognizer = _recognizer(args)
-    result = recognizer.analyze_video(
-        args.input,
-        every_n_frames=args.every,
-        start=args.start,
-        end=args.end,
-        max_faces=args.max_faces,
-        smoothing=args.smoothing,
-        output_video=args.out,
-        progress=not args.no_progress,
-    )
+    code = 0
+    try:
+        result = recognizer.analyze_video(
+            args.input,
+            every_n_frames=args.every,
+            start=args.start,
+            end=args.end,
+            max_faces=args.max_faces,
+            smoothing=args.smoothing,
+            output_video=args.out,
+            progress=not args.no_progress,
+        )
+    except Interrupted as exc:  # keep what was finished: the rows so far go to --csv/--json
+        print(f"interrupted: {exc}; writing the frames analysed so far", file=sys.stderr)
+        result, code = exc.partial, 130  # type: ignore[assignment]
     for target, write in ((args.csv, result.to_csv), (args.json, result.to_json), (args.plot, result.plot_timeline)):
         if target:
             write(target)
@@ -100,7 +151,7 @@ def _video(args: argparse.Namespace) -> int:
     print(result.summary())
     for track, n in sorted(result.track_lengths().items()):
         print(f"  track {track}: {n} frames")
-    return 0
+    return code
 
 
 def _live(args: argparse.Namespace) -> int:
@@ -177,12 +228,26 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument(
         "--min-face-size",
-        type=int,
+        type=_non_negative_int,
         default=None,
         metavar="PX",
         help="smallest face to find (default 16); larger is faster",
     )
     p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"])
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,10 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("video", help="analyse a video file: CSV/JSON rows, annotated MP4, timeline plot")
     p.add_argument("input", help="video file")
-    p.add_argument("--every", type=int, default=1, metavar="N", help="analyse every N-th frame")
+    p.add_argument("--every", type=_positive_int, default=1, metavar="N", help="analyse every N-th frame")
     p.add_argument("--start", type=float, default=None, help="start time in seconds")
     p.add_argument("--end", type=float, default=None, help="end time in seconds")
-    p.add_argument("--max-faces", type=int, default=None)
+    p.add_argument("--max-faces", type=_positive_int, default=None)
     p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
     p.add_argument("--out", metavar="MP4", help="write an annotated video here")
     p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")
@@ -246,12 +311,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``emotionnet`` command; returns the exit code."""
+    """Entry point of the ``emotionnet`` command; returns the exit code.
+
+    Exit codes: 0 success; 1 the work failed (an input missing or unreadable, a model not found,
+    an output not writable; for ``predict``, any of several images); 2 the command line is wrong
+    (argparse, or an option value emotionnet refuses); 130 interrupted (Ctrl-C).
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except EmotionNetError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(exc, InvalidInputError) and not isinstance(exc, InvalidImageError) else 1
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `emotionnet predict ... --json | head -1`: the reader left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        return 0

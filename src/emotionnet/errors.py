@@ -74,6 +74,10 @@ class OutputError(EmotionNetError, OSError):
     """An output file cannot be written: it is an input, a directory, or its folder is missing."""
 
 
+class ServerError(EmotionNetError, OSError):
+    """The live view's HTTP server cannot start (port in use, no permission, unknown host)."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during long work; ``partial`` holds what was finished (e.g. a ``VideoPrediction``).
 
@@ -102,6 +106,7 @@ __all__ = [
     "ModelNotFoundError",
     "OfflineError",
     "OutputError",
+    "ServerError",
     "VideoReadError",
     "WeightsError",
 ]

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import EmotionNetError
+from .errors import EmotionNetError, MissingDependencyError
 from .model import EmotionNet
 
 
@@ -35,7 +35,7 @@ def export_onnx(model: EmotionNet, path: str | os.PathLike, *, opset: int = 17, 
     try:
         import onnx  # noqa: F401  (the exporter needs it)
     except ImportError as exc:
-        raise ImportError('export_onnx() needs the onnx package: pip install "emotionnet[onnx]"') from exc
+        raise MissingDependencyError('export_onnx() needs the onnx package: pip install "emotionnet[onnx]"') from exc
     import cv2
 
     wrapper = _Probabilities(copy.deepcopy(model).float().cpu()).eval()  # never touch the caller's model

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import huggingface_hub
 from huggingface_hub import errors as hf_errors
@@ -95,6 +97,8 @@ def download(
     A file absent from an existing repo raises ``missing_file`` (``ModelNotFoundError`` by default).
     """
     where = f"{repo_id}@{revision or 'main'} / {filename}"
+    if not (local_files_only or force_download) and _not_cached(repo_id, filename, revision, cache_dir):
+        _check_reachable(where)
     try:
         return Path(
             huggingface_hub.hf_hub_download(
@@ -122,6 +126,37 @@ def download(
         raise OfflineError(f"Cannot reach the Hub for {where}: {exc}") from exc
     except HUB_TRANSPORT_ERRORS as exc:
         raise WeightsError(f"Could not download {where}: {exc}") from exc
+
+
+def _not_cached(repo_id: str, filename: str, revision: str | None, cache_dir: str | os.PathLike | None) -> bool:
+    found = huggingface_hub.try_to_load_from_cache(
+        repo_id, filename, revision=revision, cache_dir=None if cache_dir is None else str(cache_dir)
+    )
+    return not isinstance(found, str)
+
+
+def _check_reachable(where: str, timeout: float = 3.0) -> None:
+    """Fail in seconds, not after the Hub client's ~25 s of retries, when the endpoint cannot be reached.
+
+    Skipped in offline mode (the client answers at once) and behind a proxy (only the proxy
+    knows whether the Hub is reachable).
+
+    Raises:
+        OfflineError: no TCP connection to ``HF_ENDPOINT`` within ``timeout`` seconds.
+    """
+    if huggingface_hub.constants.HF_HUB_OFFLINE or any(
+        os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+    ):
+        return
+    url = urlsplit(huggingface_hub.constants.ENDPOINT)
+    host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise OfflineError(
+            f"{where} is not in the cache and the Hub ({url.scheme}://{url.netloc}) cannot be reached: "
+            f"{exc.strerror or exc}. Run once with network access, or run `emotionnet download` first."
+        ) from exc
 
 
 def _evict(path: Path) -> None:

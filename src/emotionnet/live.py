@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, ServerError
 from .video import StreamFrame
 
 PAGE = """<!doctype html>
@@ -59,7 +59,10 @@ class LiveServer:
         self._state: dict = {"frame": -1, "fps": 0.0, "faces": []}
         self._seq = 0
         self.closed = False
-        self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        try:
+            self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        except OSError as exc:  # EADDRINUSE, EACCES on ports < 1024, unknown host
+            raise ServerError(f"Cannot serve the live view on {host}:{port}: {exc.strerror or exc}") from exc
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

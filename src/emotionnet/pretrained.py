@@ -9,11 +9,12 @@ from pathlib import Path
 import torch
 
 from .device import resolve_device
-from .errors import ModelNotFoundError
-from .hub import fetch
-from .model import EmotionNet, load_weights
+from .errors import EmotionNetError, ModelNotFoundError, WeightsError
+from .hub import download, fetch
+from .model import WEIGHTS_NAME, EmotionNet, load_weights
 from .registry import ModelEntry, get_model_entry, list_models
 
+CONFIG_NAME = "config.json"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -59,7 +60,7 @@ def load_model(
         return load_weights(net, path, dev)
     path = Path(model)
     if path.is_dir():
-        return EmotionNet.from_pretrained(path).to(dev)
+        return _from_folder(path).to(dev)
     name = str(model)
     if not _REPO_ID.match(name) or path.exists():
         known = ", ".join(list_models()) or "none registered yet"
@@ -67,9 +68,21 @@ def load_model(
             f"Unknown model {name!r}: not a registered name ({known}), a model directory, "
             "or an 'owner/name' Hub repo id"
         )
-    return EmotionNet.from_pretrained(
-        name,
-        revision=revision,
-        cache_dir=None if cache_dir is None else Path(cache_dir),
-        force_download=force_download,
-    ).to(dev)
+    # Both files through emotionnet.hub, so Hub failures arrive as emotionnet errors, then load locally.
+    hub = {"revision": revision, "cache_dir": cache_dir, "force_download": force_download}
+    config = download(name, CONFIG_NAME, **hub)  # type: ignore[arg-type]
+    download(name, WEIGHTS_NAME, missing_file=WeightsError, missing_hint="; only safetensors weights are loaded", **hub)  # type: ignore[arg-type]
+    return _from_folder(config.parent).to(dev)
+
+
+def _from_folder(folder: Path) -> EmotionNet:
+    """``EmotionNet.from_pretrained`` on a local folder, with a broken ``config.json`` reported as such."""
+    try:
+        return EmotionNet.from_pretrained(folder)
+    except EmotionNetError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, OSError) as exc:  # JSONDecodeError is a ValueError
+        raise WeightsError(
+            f"{folder / CONFIG_NAME} is not a valid EmotionNet config ({type(exc).__name__}: {exc}); "
+            "expected the config.json written by save_pretrained"
+        ) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +12,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import ImageNotFoundError, InvalidInputError, VideoReadError
+from .errors import InvalidInputError, VideoReadError
+from .io import check_input_file
 
 VideoSource = int | str | os.PathLike
 """A camera index, a video file path, or a stream URL (``rtsp://``, ``http://``)."""
 
+URL_TIMEOUT_MS = 10_000
+"""A stream URL that sends no video for this long is given up on."""
 MAX_CONSECUTIVE_FAILURES = 500
 """Stop reading after this many frames in a row fail to decode."""
 
@@ -37,16 +41,14 @@ def open_capture(source: VideoSource) -> cv2.VideoCapture:
             raise VideoReadError(f"Camera {source} is not available (no such device, or it is in use)")
         return cap
     text = os.fspath(source)
-    if "://" not in text:
-        path = Path(text)
-        if not path.exists():
-            raise ImageNotFoundError(f"No such video file: {text!r}")
-        if not path.is_file():
-            raise ImageNotFoundError(f"Not a file: {text!r}")
-        with open(path, "rb") as f:
-            head = f.read(8)
-        if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"BM")):  # OpenCV would play a still image as a video
-            raise VideoReadError(f"{text!r} is a still image (PNG/JPEG/BMP), not a video; use predict() for images")
+    if "://" in text:
+        return _open_url(text)
+    path = Path(text)
+    check_input_file(path, "video")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"BM")):  # OpenCV would play a still image as a video
+        raise VideoReadError(f"{text!r} is a still image (PNG/JPEG/BMP), not a video; use predict() for images")
     cap = cv2.VideoCapture(text)
     if not cap.isOpened():
         raise VideoReadError(f"OpenCV cannot open {text!r} as a video (unsupported format or corrupt file)")
@@ -56,6 +58,22 @@ def open_capture(source: VideoSource) -> cv2.VideoCapture:
         raise VideoReadError(f"{text!r} has no decodable frames (not a video, or empty)")
     cap.release()
     return cv2.VideoCapture(text)
+
+
+def _open_url(url: str) -> cv2.VideoCapture:
+    """Open a stream URL with FFmpeg, giving up after :data:`URL_TIMEOUT_MS` without an answer."""
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, URL_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, URL_TIMEOUT_MS]
+    started = time.monotonic()
+    cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+    if not cap.isOpened():
+        waited = time.monotonic() - started
+        why = (
+            f"no video arrived within {URL_TIMEOUT_MS / 1000:.0f} s (the server stalled or is too slow)"
+            if waited >= URL_TIMEOUT_MS / 1000 * 0.9
+            else "the server refused, is unreachable, or did not send a video stream"
+        )
+        raise VideoReadError(f"Cannot open the stream {url!r}: {why}")
+    return cap
 
 
 @dataclass(frozen=True)

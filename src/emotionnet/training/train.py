@@ -18,7 +18,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ..model import EmotionNet, channels_last, create_model
+from ..model import CONFIGS, EmotionNet, channels_last, create_model
 from ..preprocessing import FacePreprocess
 from ..pretrained import load_model
 from .augment import augment_batch
@@ -139,7 +139,9 @@ def train(
     val_labels = _votes(cfg, val_set)[1] if cfg.targets == "ferplus" else val_set.labels
 
     torch.manual_seed(cfg.seed)
-    net = create_model(cfg.config, **({"preprocess": cfg.preprocess} if cfg.preprocess else {}))
+    # The network's own input size unless told otherwise (40 px for ``paper``); stored in config.json.
+    preprocess = cfg.preprocess or FacePreprocess(size=CONFIGS[cfg.config]["input_size"]).to_dict()
+    net = create_model(cfg.config, preprocess=preprocess)
     pre = net.preprocess
     if cfg.init_from:
         net.load_state_dict(load_model(cfg.init_from).state_dict())
