@@ -26,8 +26,7 @@ import numpy as np
 import torch
 
 from emotionnet import EmotionRecognizer, FaceDetector
-from emotionnet.backends import onnxruntime_available, resolve_backend
-from emotionnet.device import fast_bf16
+from emotionnet.backends import onnx_export_available
 
 ROOT = Path(__file__).resolve().parents[1]
 ASTRONAUT = ROOT / "examples" / "images" / "astronaut.png"
@@ -87,7 +86,8 @@ BACKENDS = {  # label -> EmotionRecognizer keyword arguments
     "default": {},
     "torch fp32 (baseline)": {"backend": "torch", "precision": "fp32"},
     "torch bf16": {"backend": "torch", "precision": "bf16"},
-    "onnxruntime": {"backend": "onnxruntime"},
+    "onnxruntime fp32": {"backend": "onnxruntime", "precision": "fp32"},
+    "onnxruntime int8": {"backend": "onnxruntime", "precision": "int8"},
     "opencv dnn": {"backend": "opencv"},
 }
 
@@ -140,7 +140,8 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure_backend(args.worker, args.repeats)))
         return
-    labels = [b for b in BACKENDS if b != "onnxruntime" or onnxruntime_available()]
+    needs_export = ("onnxruntime fp32", "opencv dnn")
+    labels = [b for b in BACKENDS if b not in needs_export or onnx_export_available()]
     rounds = [{label: in_fresh_process(label, args.repeats) for label in labels} for _ in range(args.rounds)]
     times = {
         label: {key: statistics.median(r[label][key] for r in rounds) for key in rounds[0][label]} for label in labels
@@ -152,10 +153,9 @@ def main() -> None:
         rates = sorted(per_call / r[label][key] for r in rounds)
         return f"rounds {rates[0]:,.0f}-{rates[-1]:,.0f}"
 
-    cpu_bf16 = fast_bf16(torch.device("cpu"))  # what precision="auto" decides; "auto" backend follows it
-    backend = resolve_backend("auto", torch.device("cpu"), cpu_bf16)
+    auto = EmotionRecognizer(device="cpu", detector=None)  # what "auto" picks on this machine
     rows: list[tuple[str, float, str, str]] = []  # name, value, unit, note
-    rows.append(("default backend", 0.0, backend, f"bf16={cpu_bf16 and backend == 'torch'}; 'auto' picked it"))
+    rows.append(("default backend", 0.0, auto.backend, f"precision={auto.precision}, threads={auto.threads}"))
     base = times["torch fp32 (baseline)"]
     for batch in (1, 8, 64, 256):
         for label in labels:
@@ -180,7 +180,7 @@ def main() -> None:
     t = default["video"]
     rows.append(("video, Pexels clip 640x360, every frame", 472 / t, "frames/s", f"{t:.1f} s for 472 frames"))
     rows.append(("cold start (import, load, first predict)", cold_start(), "s", "fresh interpreter, median of 3"))
-    for name in ("auto", *(["onnxruntime"] if onnxruntime_available() else []), "opencv"):
+    for name in ("auto", "torch", *(["opencv"] if onnx_export_available() else [])):
         rss = peak_rss_mb(name)
         rows.append((f"peak RSS, 20 image predictions, backend={name}", rss, "MB", "fresh interpreter"))
 

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
 
 from conftest import ASTRONAUT
-from emotionnet import EmotionRecognizer, InvalidInputError
-from emotionnet.backends import onnx_file, onnxruntime_available, resolve_backend
+from emotionnet import EmotionRecognizer, InvalidInputError, MissingDependencyError
+from emotionnet.backends import check_backend, onnx_export_available, onnx_file
 from emotionnet.fused import fused_cpu_net
 from emotionnet.pretrained import load_model
 
-needs_ort = pytest.mark.skipif(
-    not onnxruntime_available(), reason="onnxruntime is not installed (the dev extra has it)"
-)
-CPU = torch.device("cpu")
+needs_ort = pytest.mark.skipif(not onnx_export_available(), reason="onnx is not installed (the dev extra has it)")
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,8 @@ def reference() -> EmotionRecognizer:
 
 @pytest.mark.parametrize("backend", [pytest.param("onnxruntime", marks=needs_ort), "opencv"])
 def test_onnx_backends_match_torch_fp32(backend: str, reference: EmotionRecognizer) -> None:
-    recognizer = EmotionRecognizer(device="cpu", backend=backend)  # type: ignore[arg-type]
-    assert recognizer.backend == backend and not recognizer.bf16
+    recognizer = EmotionRecognizer(device="cpu", backend=backend, precision="fp32")  # type: ignore[arg-type]
+    assert recognizer.backend == backend and recognizer.precision == "fp32"
     crops = np.random.default_rng(0).integers(0, 256, (70, 48, 48), dtype=np.uint8)  # two batches of 64
     got, want = recognizer.predict_proba(crops), reference.predict_proba(crops)
     assert got.shape == (70, 7) and got.dtype == np.float32
@@ -41,7 +41,7 @@ def test_onnx_backends_match_torch_fp32(backend: str, reference: EmotionRecogniz
 
 @needs_ort
 def test_onnxruntime_recognizer_pickles_and_tta_works(reference: EmotionRecognizer) -> None:
-    recognizer = EmotionRecognizer(device="cpu", backend="onnxruntime", tta=True)
+    recognizer = EmotionRecognizer(device="cpu", backend="onnxruntime", precision="fp32", tta=True)
     copy = pickle.loads(pickle.dumps(recognizer))
     assert copy.backend == "onnxruntime" and copy.predict(ASTRONAUT) == recognizer.predict(ASTRONAUT)
     tta_ref = EmotionRecognizer(device="cpu", precision="fp32", backend="torch", tta=True)
@@ -60,26 +60,57 @@ def test_onnx_export_is_cached_by_weights(tmp_path: Path, monkeypatch: pytest.Mo
     assert sorted(p.suffix for p in (tmp_path / "onnx").iterdir()) == [".onnx", ".onnx"]  # no temp files left
 
 
-def test_auto_backend_rule() -> None:
-    assert resolve_backend("auto", CPU, fast_bf16=True) == "torch"
-    assert resolve_backend("auto", torch.device("cuda"), fast_bf16=False) == "torch"
-    expected = "onnxruntime" if onnxruntime_available() else "torch"
-    assert resolve_backend("auto", CPU, fast_bf16=False) == expected
-    assert resolve_backend("opencv", CPU, fast_bf16=True) == "opencv"
+def test_default_cpu_path_is_int8_onnxruntime_without_torch() -> None:
+    code = (
+        "import sys, pickle\nfrom emotionnet import EmotionRecognizer\n"
+        "r = EmotionRecognizer(device='cpu')\np = r.predict(sys.argv[1])\n"
+        "print(r.backend, r.precision, 'torch' in sys.modules, p.emotions[0].value)\n"
+        "c = pickle.loads(pickle.dumps(r))\nprint(c.predict(sys.argv[1]) == p, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ASTRONAUT)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["onnxruntime", "int8", "False", "happy", "True", "False"]
 
 
-def test_bad_backend_choices() -> None:
+def test_int8_agrees_with_fp32(reference: EmotionRecognizer) -> None:
+    int8 = EmotionRecognizer(device="cpu")
+    assert (int8.backend, int8.precision) == ("onnxruntime", "int8")
+    assert reference.detector is not None
+    image = cv2.imread(str(ASTRONAUT))
+    crops = reference.preprocess.crops(image, reference.detector.detect(image))
+    rng = np.random.default_rng(0)  # the face, shifted and brightened: real-looking inputs
+    views = np.stack(
+        [np.clip(np.roll(crops[0], rng.integers(-3, 4, 2), (0, 1)) * rng.uniform(0.7, 1.3), 0, 255) for _ in range(64)]
+    ).astype(np.uint8)
+    got, want = int8.predict_proba(views), reference.predict_proba(views)
+    assert np.abs(got - want).max() < 0.15 and (got.argmax(1) == want.argmax(1)).mean() > 0.9
+    assert int8.model.temperature == reference.model.temperature  # the torch model, loaded on demand
+
+
+def test_backend_choices_are_checked() -> None:
     with pytest.raises(InvalidInputError, match="backend must be"):
-        resolve_backend("tensorrt", CPU, fast_bf16=False)
+        check_backend("tensorrt", "cpu", needs_export=False)
     with pytest.raises(InvalidInputError, match="CPU only"):
-        resolve_backend("opencv", torch.device("cuda"), fast_bf16=False)
+        check_backend("opencv", "cuda", needs_export=True)
     with pytest.raises(InvalidInputError, match="needs backend='torch'"):
         EmotionRecognizer(device="cpu", backend="opencv", precision="bf16")
+    with pytest.raises(InvalidInputError, match="int8"):
+        EmotionRecognizer(device="cpu", backend="torch", precision="int8")
+    if not onnx_export_available():
+        with pytest.raises(MissingDependencyError, match="emotionnet\\[onnx\\]"):
+            check_backend("onnxruntime", "cpu", needs_export=True)
+
+
+def test_a_callers_network_is_not_modified() -> None:
+    net = load_model("default")
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    net.train()
+    EmotionRecognizer(net, device="cpu", backend="torch", precision="bf16").predict(ASTRONAUT)
+    assert net.training and all(torch.equal(before[k], v) for k, v in net.state_dict().items())
 
 
 def test_fused_bf16_network_matches_fp32_and_ignores_batching(reference: EmotionRecognizer) -> None:
     recognizer = EmotionRecognizer(device="cpu", precision="bf16", backend="torch", batch_size=32)
-    if recognizer._backend.fused is None:  # type: ignore[attr-defined]
+    if recognizer.classifier._backend.fused is None:  # type: ignore[attr-defined]
         pytest.skip("this torch build has no oneDNN fused convolution (the eager path is tested elsewhere)")
     crops = np.random.default_rng(1).integers(0, 256, (70, 48, 48), dtype=np.uint8)
     got, want = recognizer.predict_proba(crops), reference.predict_proba(crops)

@@ -1,27 +1,29 @@
-"""Inference backends for the classifier: torch, ONNX Runtime or OpenCV DNN, one interface.
+"""Who runs the classifier: ONNX Runtime, torch or OpenCV DNN, behind one call.
 
-Each backend maps normalised faces ``(N, 1, S, S)`` (float32) to calibrated probabilities
-``(N, 7)``. The ONNX backends run a file exported from the very same weights (temperature
-included) by :func:`emotionnet.export.export_onnx`, cached by a hash of the weights.
+Each backend maps normalised faces ``(N, 1, S, S)`` (float32 NumPy) to calibrated probabilities
+``(N, num_classes)``. ONNX Runtime runs the int8 file a registry entry ships (no torch at all:
+the default on CPUs) or, like OpenCV DNN, a float32 export of the very same weights (temperature
+included) made once by :func:`emotionnet.export.export_onnx` and cached by a hash of the weights.
+Nothing here imports torch until a torch model is involved.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import importlib.util
 import os
 import tempfile
+import threading
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-import torch
 
 from .errors import InvalidInputError, MissingDependencyError
-from .fused import fused_cpu_net
-from .model import EmotionNet
 from .ort import cpu_session
+
+if TYPE_CHECKING:
+    from .model import EmotionNet
 
 BackendName = Literal["auto", "torch", "onnxruntime", "opencv"]
 
@@ -31,49 +33,20 @@ class Backend(Protocol):
 
     name: str
 
-    def __call__(self, faces: torch.Tensor) -> np.ndarray: ...
-
-
-class TorchBackend:
-    """The model in channels-last layout, in float32 or bfloat16.
-
-    In bfloat16 on CPUs it runs :class:`~emotionnet.fused.FusedCPUNet` (conv + ReLU fused by
-    oneDNN, weights packed once) where this torch build supports it. Elsewhere it runs the model
-    under autocast, from a copy whose convolution and linear weights are already bfloat16 when
-    ``bf16``, so autocast does not cast 4.6M weights on every call.
-    """
-
-    name = "torch"
-
-    def __init__(self, model: EmotionNet, device: torch.device, bf16: bool) -> None:
-        self.device, self.bf16 = device, bf16
-        self.fused = fused_cpu_net(model, torch.bfloat16) if device.type == "cpu" and bf16 else None
-        self.model = model
-        if bf16 and self.fused is None:
-            self.model = copy.deepcopy(model)
-            for module in self.model.modules():
-                if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
-                    module.to(torch.bfloat16)
-
-    @torch.inference_mode()
-    def __call__(self, faces: torch.Tensor) -> np.ndarray:
-        if self.fused is not None:
-            return self.fused(faces).numpy()
-        x = faces.to(self.device, memory_format=torch.channels_last)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            return self.model.predict_proba(x).cpu().numpy()
+    def __call__(self, faces: np.ndarray) -> np.ndarray: ...
 
 
 class OnnxRuntimeBackend:
-    """ONNX Runtime on the CPU (``pip install "emotionnet[onnxruntime]"``)."""
+    """An ONNX file on ONNX Runtime's CPU provider, ``threads`` intra-op threads, no spinning."""
 
     name = "onnxruntime"
 
     def __init__(self, path: Path, threads: int) -> None:
+        self.path, self.threads = path, threads
         self.session = cpu_session(path, threads)
 
-    def __call__(self, faces: torch.Tensor) -> np.ndarray:
-        out = self.session.run(None, {"faces": np.ascontiguousarray(faces.numpy(), np.float32)})[0]
+    def __call__(self, faces: np.ndarray) -> np.ndarray:
+        out = self.session.run(None, {"faces": np.ascontiguousarray(faces, np.float32)})[0]
         return np.asarray(out, np.float32)
 
 
@@ -83,48 +56,48 @@ class OpenCVBackend:
     name = "opencv"
 
     def __init__(self, path: Path) -> None:
-        import threading
-
         import cv2
 
         self.net = cv2.dnn.readNetFromONNX(str(path))
         self._lock = threading.Lock()
 
-    def __call__(self, faces: torch.Tensor) -> np.ndarray:
+    def __call__(self, faces: np.ndarray) -> np.ndarray:
         with self._lock:
-            self.net.setInput(np.ascontiguousarray(faces.numpy(), np.float32))
+            self.net.setInput(np.ascontiguousarray(faces, np.float32))
             return np.asarray(self.net.forward(), np.float32)
 
 
-def onnxruntime_available() -> bool:
-    """Whether ``onnxruntime`` and ``onnx`` (which the one-time export needs) can be imported."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+def onnx_export_available() -> bool:
+    """Whether the ``onnx`` package, which exporting a model to ONNX needs, is installed."""
+    return importlib.util.find_spec("onnx") is not None
 
 
-def resolve_backend(name: str, device: torch.device, fast_bf16: bool) -> str:
-    """The backend ``"auto"`` stands for, or ``name`` itself after checking it.
+def check_backend(name: str, device_type: str, needs_export: bool) -> None:
+    """Refuse a backend that cannot run here.
 
-    ``"auto"`` is torch on GPUs and on CPUs with fast bfloat16 (torch's bf16 kernels beat the
-    fp32 ONNX runtimes there, see docs/performance.md), else ONNX Runtime when installed, else torch.
+    Args:
+        name: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"opencv"``.
+        device_type: ``"cpu"``, ``"cuda"`` or ``"mps"``.
+        needs_export: The model has no shipped ONNX file, so an ONNX backend must export one.
+
+    Raises:
+        InvalidInputError: an unknown name, or an ONNX backend on a GPU.
+        MissingDependencyError: an ONNX backend must export but ``onnx`` is not installed.
     """
     if name not in ("auto", "torch", "onnxruntime", "opencv"):
         raise InvalidInputError(f"backend must be 'auto', 'torch', 'onnxruntime' or 'opencv', got {name!r}")
-    if name in ("onnxruntime", "opencv") and device.type != "cpu":
-        raise InvalidInputError(f"backend {name!r} runs on the CPU only; use backend='torch' on {device.type}")
-    if name in ("onnxruntime", "opencv") and not onnxruntime_available():
+    if name in ("onnxruntime", "opencv") and device_type != "cpu":
+        raise InvalidInputError(f"backend {name!r} runs on the CPU only; use backend='torch' on {device_type}")
+    if name in ("onnxruntime", "opencv") and needs_export and not onnx_export_available():
         raise MissingDependencyError(
             f'backend="{name}" runs an ONNX export of the model, which needs the onnx package: '
             'pip install "emotionnet[onnx]"'
         )
-    if name == "auto":
-        if device.type != "cpu" or fast_bf16 or not onnxruntime_available():
-            return "torch"
-        return "onnxruntime"
-    return name
 
 
 def onnx_file(model: EmotionNet) -> Path:
-    """The model exported to ONNX, cached by weights hash under ``$EMOTIONNET_CACHE`` (~/.cache/emotionnet)."""
+    """The model exported to float32 ONNX, cached by weights hash under ``$EMOTIONNET_CACHE``
+    (``~/.cache/emotionnet``)."""
     from .export import export_onnx
 
     digest = hashlib.sha256(repr((model.temperature, model.input_size)).encode())
@@ -144,13 +117,3 @@ def onnx_file(model: EmotionNet) -> Path:
             if os.path.exists(tmp):
                 os.remove(tmp)
     return path
-
-
-def create_backend(name: str, model: EmotionNet, device: torch.device, bf16: bool) -> Backend:
-    """Build the backend called ``name`` (already resolved, see :func:`resolve_backend`)."""
-    if name == "torch":
-        return TorchBackend(model, device, bf16)
-    path = onnx_file(model)
-    if name == "onnxruntime":
-        return OnnxRuntimeBackend(path, torch.get_num_threads())
-    return OpenCVBackend(path)

@@ -208,7 +208,23 @@ def _export_onnx(args: argparse.Namespace) -> int:
     from .export import export_onnx
     from .pretrained import load_model
 
-    diff = export_onnx(load_model(args.model), args.out, opset=args.opset)
+    model = load_model(args.model)
+    if args.int8:
+        from .export import quantize_int8
+        from .hub import sha256_of
+        from .training.data import load_split
+
+        faces = load_split(args.int8, "train", args.cache_dir)
+        import torch
+
+        pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.calibration_size]
+        path = quantize_int8(model, args.out, faces.images[pick].numpy())
+        print(
+            f"wrote {path} (int8, calibrated on {len(pick)} training faces)  {path.stat().st_size} bytes  "
+            f"sha256 {sha256_of(path)}"
+        )
+        return 0
+    diff = export_onnx(model, args.out, opset=args.opset)
     print(f"wrote {args.out}; max abs difference to torch {diff:.2e} (checked with OpenCV DNN)")
     return 0
 
@@ -302,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
     p.add_argument("--out", required=True, help="the .onnx file to write")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument(
+        "--int8",
+        metavar="FER2013",
+        default=None,
+        help="write a static int8 model instead, calibrated on training faces from this FER2013 folder",
+    )
+    p.add_argument("--calibration-size", type=_positive_int, default=1024, help="training faces for --int8")
+    p.add_argument("--cache-dir", default=None, help="cache decoded FER2013 images here")
     p.set_defaults(func=_export_onnx)
 
     from .training import commands  # argparse wiring only; torch-heavy code loads when run

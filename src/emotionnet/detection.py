@@ -15,6 +15,7 @@ from .hub import fetch
 from .io import ImageSource, load_image
 from .registry import get_detector_entry
 from .results import Face
+from .threads import resolve_threads
 from .yunet import YuNetOnnxRuntime
 
 Backend = Literal["yunet", "haar"]
@@ -46,6 +47,8 @@ class FaceDetector:
             :data:`MAX_DETECT_PIXELS`, which bounds the detector's memory.
         runtime: Who runs YuNet: ``"onnxruntime"`` (2-4x faster on CPUs), ``"opencv"``
             (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
+        threads: ONNX Runtime intra-op threads; ``None`` follows
+            :func:`emotionnet.threads.resolve_threads`.
 
     Thread-safe: one detector may serve several threads. Picklable: a copy re-creates its
     ONNX Runtime or OpenCV objects from the same arguments (no native handle is pickled).
@@ -64,6 +67,7 @@ class FaceDetector:
         min_face_size: int = 16,
         max_side: int | None = 640,
         runtime: Runtime = "auto",
+        threads: int | None = None,
     ) -> None:
         if backend not in ("yunet", "haar"):
             raise InvalidInputError(f"detector backend must be 'yunet' or 'haar', got {backend!r}")
@@ -82,6 +86,7 @@ class FaceDetector:
         self.min_face_size = min_face_size
         self.max_side = max_side
         self.runtime = runtime
+        self.threads = resolve_threads(threads)
         self._lock = threading.Lock()
         self._yunet: cv2.FaceDetectorYN | None = None
         self._yunet_ort: YuNetOnnxRuntime | None = None
@@ -92,8 +97,7 @@ class FaceDetector:
                 self.runtime = "onnxruntime" if importlib.util.find_spec("onnxruntime") else "opencv"
             try:
                 if self.runtime == "onnxruntime":
-                    threads = max(cv2.getNumThreads(), 1)
-                    self._yunet_ort = YuNetOnnxRuntime(path, score_threshold, nms_threshold, threads)
+                    self._yunet_ort = YuNetOnnxRuntime(path, score_threshold, nms_threshold, self.threads)
                 else:
                     self._yunet = cv2.FaceDetectorYN.create(
                         str(path), "", (320, 320), score_threshold, nms_threshold, 5000
@@ -115,6 +119,7 @@ class FaceDetector:
             "min_face_size": self.min_face_size,
             "max_side": self.max_side,
             "runtime": self.runtime,
+            "threads": self.threads,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-import torch
+import glob
+import os
+import sys
+from typing import TYPE_CHECKING
 
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import torch
+
+
+def cpu_only_machine() -> bool:
+    """Whether ``device="auto"`` must mean the CPU, decided without importing torch (1.5 s).
+
+    True when torch is not loaded yet, the OS is not macOS (MPS) and there is no NVIDIA or AMD
+    GPU driver node; otherwise torch is asked.
+    """
+    if "torch" not in sys.modules and sys.platform != "darwin":
+        gpu_nodes = glob.glob("/dev/nvidia[0-9]*") or os.path.exists("/dev/kfd")
+        if not gpu_nodes and not os.path.exists("/proc/driver/nvidia/version"):
+            return True
+    return resolve_device("auto").type == "cpu"
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -16,6 +35,8 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     >>> resolve_device("cpu")
     device(type='cpu')
     """
+    import torch
+
     if device is None or device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -39,6 +60,8 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
 
 def fast_bf16(device: torch.device) -> bool:
     """Whether bfloat16 autocast is likely faster than fp32 on ``device``."""
+    import torch
+
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":

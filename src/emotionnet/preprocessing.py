@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
-import torch
 
 from .results import Face
+
+if TYPE_CHECKING:
+    import torch
 
 MAX_PATCH_SIDE = 1024
 """A face square wider than this is cut at this size, then resized (bounds memory for huge boxes)."""
@@ -47,6 +48,8 @@ class FacePreprocess:
         The square is centred on the box, ``max(w, h) * (1 + margin)`` wide, rotated so the eyes
         are level when ``align`` and landmarks are set; pixels outside the image repeat the edge.
         """
+        import cv2  # here, not at import: the registry declares FacePreprocess without loading OpenCV
+
         x, y, w, h = face.box
         cx, cy = x + w / 2, y + h / 2
         side = max(w, h) * (1 + self.margin)
@@ -67,6 +70,8 @@ class FacePreprocess:
 
     def crops(self, bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         """All faces of one BGR image as a ``(N, size, size)`` uint8 array."""
+        import cv2
+
         if not faces:
             return np.zeros((0, self.size, self.size), np.uint8)
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
@@ -77,6 +82,11 @@ class FacePreprocess:
         if faces.dim() == 3:
             faces = faces.unsqueeze(1)
         return (faces.float() / 255.0 - self.mean) / self.std
+
+    def normalize_array(self, faces: np.ndarray) -> np.ndarray:
+        """:meth:`normalize` in NumPy: uint8 ``(N, S, S)`` -> float32 ``(N, 1, S, S)``."""
+        x = faces.astype(np.float32)[:, None] if faces.ndim == 3 else faces.astype(np.float32)
+        return (x / np.float32(255.0) - np.float32(self.mean)) / np.float32(self.std)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-ready dict (stored in the registry and ``config.json``)."""

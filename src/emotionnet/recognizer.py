@@ -1,22 +1,19 @@
-"""EmotionRecognizer: detection -> face preprocessing -> EmotionNet -> typed results."""
+"""EmotionRecognizer: detection -> face preprocessing -> classifier -> typed results."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Generator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
-import torch
 
-from .backends import BackendName, create_backend, resolve_backend
+from .backends import BackendName
+from .classifier import Classifier, Precision
 from .detection import FaceDetector
-from .device import fast_bf16, resolve_device
 from .errors import EmotionNetError, InvalidImageError, InvalidInputError
 from .io import ImageSource, check_boxes, load_image
-from .model import EmotionNet, channels_last
-from .pretrained import load_model
 from .registry import ModelEntry
 from .results import Box, Face, FacePrediction, ImagePrediction
 
@@ -24,6 +21,9 @@ OnError = Literal["raise", "return"]
 """What a batch does when some images fail: raise (with ``.results`` attached) or return them marked."""
 
 if TYPE_CHECKING:
+    import torch
+
+    from .model import EmotionNet
     from .video import StreamFrame
     from .video_results import VideoPrediction
 
@@ -33,21 +33,27 @@ class EmotionRecognizer:
 
     Args:
         model: ``"default"`` (bundled, offline), a registered name, a :class:`ModelEntry`, a
-            ``save_pretrained`` directory, a Hub repo id, or an :class:`EmotionNet` instance.
+            ``save_pretrained`` directory, a Hub repo id, or an :class:`EmotionNet` instance
+            (copied, never modified).
         detector: ``"yunet"`` (default), ``"yunet_n"``, ``"haar"``, a :class:`FaceDetector`, or ``None`` to
             only classify boxes you pass to :meth:`predict` (or crops to :meth:`classify_faces`).
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
         batch_size: Faces per forward pass; all faces of all images in one call are batched.
         tta: Average each face with its mirror image (slower, slightly more accurate).
         revision: Hub revision when ``model`` is a repo id.
-        precision: ``"auto"`` runs the network in bfloat16 where the device has fast bf16
-            kernels (recent x86 CPUs with AVX-512 BF16/AMX, CUDA GPUs) and fp32 elsewhere;
-            ``"fp32"`` or ``"bf16"`` force one (torch backend only).
-        backend: Who runs the classifier: ``"torch"``, ``"onnxruntime"`` (needs the
-            ``onnxruntime`` extra) or ``"opencv"`` (OpenCV DNN; both run an ONNX export of the
-            same weights, made once and cached). ``"auto"`` picks torch on GPUs and on CPUs with
-            fast bf16, else onnxruntime when installed, else torch. A recognizer uses one backend
-            for every call, so its results never depend on how inputs are batched.
+        precision: ``"auto"``: on CPUs, the int8 ONNX file a registered model ships (ONNX Runtime,
+            no torch needed), else bfloat16 where the device has fast bf16 kernels (recent x86
+            CPUs with AVX-512 BF16/AMX, CUDA GPUs), else float32. ``"int8"``, ``"fp32"`` or
+            ``"bf16"`` force one.
+        backend: Who runs the classifier: ``"onnxruntime"``, ``"torch"`` or ``"opencv"`` (OpenCV
+            DNN). ONNX Runtime and OpenCV run the shipped int8 file or a float32 ONNX export of
+            the same weights (made once and cached; needs ``pip install "emotionnet[onnx]"``).
+            ``"auto"``: ONNX Runtime on CPUs when the model ships an int8 file, torch on GPUs and
+            bf16 CPUs, else ONNX Runtime when ``onnx`` is installed, else torch. A recognizer uses
+            one backend for every call, so its results never depend on how inputs are batched.
+        threads: ONNX Runtime intra-op threads (classifier and YuNet); ``None`` follows
+            :func:`emotionnet.threads.resolve_threads` (``OMP_NUM_THREADS``, else the CPUs, at
+            most 4). The torch backend uses torch's own setting.
 
     Thread-safe: concurrent ``predict`` calls may share one instance.
 
@@ -65,46 +71,37 @@ class EmotionRecognizer:
         batch_size: int = 64,
         tta: bool = False,
         revision: str | None = None,
-        precision: Literal["auto", "fp32", "bf16"] = "auto",
+        precision: Precision = "auto",
         backend: BackendName = "auto",
+        threads: int | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise InvalidInputError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        self.device = resolve_device(device)
-        if isinstance(model, EmotionNet):
-            self.model = model.to(self.device).eval()
-        else:
-            self.model = load_model(model, revision=revision, device=self.device)
-        self.model = channels_last(self.model)
-        self.preprocess = self.model.preprocess
+        self.classifier = Classifier(
+            model,
+            device=device,
+            batch_size=batch_size,
+            tta=tta,
+            revision=revision,
+            precision=precision,
+            backend=backend,
+            threads=threads,
+        )
         if isinstance(detector, str):
-            detector = FaceDetector("haar") if detector == "haar" else FaceDetector("yunet", model=detector)
+            threads = self.classifier.threads
+            detector = FaceDetector("haar") if detector == "haar" else FaceDetector(model=detector, threads=threads)
         self.detector = detector
-        self.batch_size = batch_size
-        self.tta = tta
-        if precision not in ("auto", "fp32", "bf16"):
-            raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
-        self.bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(self.device))
-        self.backend = resolve_backend(backend, self.device, self.bf16)
-        if self.backend != "torch":
-            if precision == "bf16":
-                raise InvalidInputError(f"precision='bf16' needs backend='torch', not {self.backend!r}")
-            self.bf16 = False
-        self._backend = create_backend(self.backend, self.model, self.device, self.bf16)
 
-    def __getstate__(self) -> dict[str, object]:
-        state = self.__dict__.copy()
-        del state["_backend"]  # ONNX sessions do not pickle; rebuilt from the (cached) ONNX file
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._backend = create_backend(self.backend, self.model, self.device, self.bf16)
+    def __getattr__(self, name: str) -> Any:
+        """The classifier's settings read through: ``device``, ``backend``, ``precision``, ``threads``,
+        ``batch_size``, ``tta``, ``preprocess``, ``labels``, ``model``."""
+        if name in _CLASSIFIER_ATTRS:
+            return getattr(self.__dict__["classifier"], name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
+        c = self.classifier
         return (
-            f"EmotionRecognizer(device={str(self.device)!r}, detector={self.detector!r}, "
-            f"batch_size={self.batch_size}, tta={self.tta}, backend={self.backend!r}, bf16={self.bf16})"
+            f"EmotionRecognizer(device={c.device!r}, detector={self.detector!r}, batch_size={c.batch_size}, "
+            f"tta={c.tta}, backend={c.backend!r}, precision={c.precision!r}, threads={c.threads})"
         )
 
     @overload
@@ -199,7 +196,7 @@ class EmotionRecognizer:
                 faces.append(())
                 errors.append(exc)
         crops = [self.preprocess.crops(im, f) for im, f in zip(decoded, faces) if im is not None and f]
-        probs = self.predict_proba(np.concatenate(crops)) if crops else np.zeros((0, len(self.model.labels)))
+        probs = self.predict_proba(np.concatenate(crops)) if crops else np.zeros((0, len(self.labels)))
         out, start = [], 0
         for img, pixels, fs, error in zip(images, decoded, faces, errors):
             source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
@@ -316,15 +313,14 @@ class EmotionRecognizer:
         )
 
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:
-        """Probabilities ``(N, 7)`` for preprocessed uint8 crops ``(N, size, size)``."""
-        size = self.preprocess.size
-        if crops.dtype != np.uint8 or crops.ndim != 3 or crops.shape[1:] != (size, size):
-            raise InvalidImageError(f"crops must be uint8 (N, {size}, {size}), got {crops.dtype} {crops.shape}")
-        out = []
-        for start in range(0, len(crops), self.batch_size):
-            x = self.preprocess.normalize(torch.from_numpy(crops[start : start + self.batch_size]))
-            p = self._backend(x)
-            if self.tta:
-                p = (p + self._backend(torch.flip(x, dims=[3]))) / 2
-            out.append(p)
-        return np.concatenate(out) if out else np.zeros((0, len(self.model.labels)), np.float32)
+        """Calibrated probabilities ``(N, num_classes)`` for preprocessed uint8 crops ``(N, size, size)``.
+
+        Raises:
+            InvalidImageError: ``crops`` is not uint8 of the model's input size.
+        """
+        return self.classifier(crops)
+
+
+_CLASSIFIER_ATTRS = frozenset(
+    {"device", "backend", "precision", "threads", "batch_size", "tta", "preprocess", "labels", "model"}
+)

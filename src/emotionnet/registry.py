@@ -50,7 +50,11 @@ class WeightsFile:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A published EmotionNet checkpoint: weights, architecture, preprocessing and card."""
+    """A published EmotionNet checkpoint: weights, architecture, preprocessing and card.
+
+    ``onnx`` is an optional int8 ONNX file of the same network (temperature included) that ONNX
+    Runtime runs on CPUs without torch: the default CPU path.
+    """
 
     name: str
     weights: WeightsFile
@@ -62,6 +66,7 @@ class ModelEntry:
     metrics: dict[str, float] = field(default_factory=dict)
     recipe: str = ""
     description: str = ""
+    onnx: WeightsFile | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,12 @@ register_model(
             "publictest_acc": 0.6932,
             "privatetest_subset700_acc": 0.7143,
         },
+        onnx=WeightsFile(
+            "emotionnet_compact_fer2013.int8.onnx",
+            "19927b8acd21499bdfb831194313d54d9268c352d4278f7400db8cf520776dd6",
+            4693910,
+            bundled=True,
+        ),
         recipe="docs/models.md#emotionnet_compactfer2013-the-default",
         description=(
             "EmotionNet compact (4.6M params) trained on FER2013 train with emotionnet's own code "

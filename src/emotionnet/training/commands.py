@@ -86,11 +86,15 @@ def _eval(args: argparse.Namespace) -> int:
     import cv2
     import torch
 
+    from .._outputs import atomic_open, atomic_path, check_output
     from ..model import channels_last
     from ..pretrained import load_model
     from .data import load_split
     from .evaluate import confusion_image, fit_temperature, predict_logits, report
 
+    for target in (args.confusion, args.json):
+        if target:
+            check_output(target)  # before the work, not after it
     model = channels_last(load_model(args.model, device=args.device))
     faces = load_split(args.data, args.split, args.cache_dir)
     if args.limit:
@@ -106,10 +110,12 @@ def _eval(args: argparse.Namespace) -> int:
     print(f"{args.model} on FER2013 {split}, tta={args.tta}, precision={args.precision}")
     print(rep.table())
     if args.confusion:
-        cv2.imwrite(args.confusion, confusion_image(rep.confusion, f"{args.model} - {split} - tta={args.tta}"))
+        with atomic_path(args.confusion) as tmp:
+            cv2.imwrite(str(tmp), confusion_image(rep.confusion, f"{args.model} - {split} - tta={args.tta}"))
     if args.json:
         meta = {"model": str(args.model), "split": split, "tta": args.tta, "precision": args.precision}
-        Path(args.json).write_text(json.dumps({**meta, **rep.to_dict()}, indent=2))
+        with atomic_open(args.json, "w") as f:
+            f.write(json.dumps({**meta, **rep.to_dict()}, indent=2))
     return 0
 
 

@@ -1,0 +1,152 @@
+"""The classifier stage: uint8 face crops in, calibrated probabilities out, on the chosen runtime.
+
+:class:`Classifier` decides where and how the network runs (device, backend, precision, threads),
+normalises crops exactly as training did, batches them and applies flip TTA. On CPUs with a
+registered model that ships an int8 ONNX file it runs ONNX Runtime and never imports torch.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from .backends import Backend, BackendName, OnnxRuntimeBackend, OpenCVBackend, check_backend, onnx_export_available
+from .device import cpu_only_machine
+from .errors import InvalidImageError, InvalidInputError
+from .hub import fetch
+from .registry import ModelEntry, get_model_entry, list_models
+from .threads import resolve_threads
+
+if TYPE_CHECKING:
+    import torch
+
+    from .model import EmotionNet
+
+Precision = Literal["auto", "int8", "fp32", "bf16"]
+
+
+class Classifier:
+    """An emotion classifier on one runtime (see :class:`~emotionnet.EmotionRecognizer` for the arguments).
+
+    Attributes:
+        device: ``"cpu"``, ``"cuda:0"``, ... as a string.
+        backend: ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
+        precision: ``"int8"``, ``"fp32"`` or ``"bf16"``.
+        threads: ONNX Runtime intra-op threads.
+        preprocess: How faces are cut and normalised for this model.
+        labels: Class names in output order.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike | ModelEntry | EmotionNet = "default",
+        *,
+        device: str | torch.device = "auto",
+        batch_size: int = 64,
+        tta: bool = False,
+        revision: str | None = None,
+        precision: Precision = "auto",
+        backend: BackendName = "auto",
+        threads: int | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidInputError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        if precision not in ("auto", "int8", "fp32", "bf16"):
+            raise InvalidInputError(f"precision must be 'auto', 'int8', 'fp32' or 'bf16', got {precision!r}")
+        self.threads = resolve_threads(threads)
+        self.batch_size, self.tta = batch_size, tta
+        entry = _registered(model)
+        self._model: EmotionNet | None = None
+        self._entry = entry
+        self._onnx: Path | None = None
+        on_cpu = device == "cpu" or (device == "auto" and cpu_only_machine())
+        if on_cpu and backend in ("auto", "onnxruntime") and precision in ("auto", "int8") and entry and entry.onnx:
+            check_backend(backend, "cpu", needs_export=False)
+            self.device, self.backend, self.precision = "cpu", "onnxruntime", "int8"
+            self._onnx = fetch(entry.onnx)
+            self.preprocess, self.labels = entry.preprocess, tuple(entry.labels)
+        else:
+            self._init_torch(model, device, revision, precision, backend)
+        self._backend = self._make_backend()
+
+    def _init_torch(self, model: Any, device: Any, revision: str | None, precision: str, backend: str) -> None:
+        from .device import fast_bf16, resolve_device
+        from .pretrained import load_model
+
+        if precision == "int8":
+            raise InvalidInputError("precision='int8' needs a registered model that ships an int8 ONNX file (CPU)")
+        dev = resolve_device(device)
+        net = load_model(model, revision=revision) if isinstance(model, (str, os.PathLike, ModelEntry)) else model
+        check_backend(backend, dev.type, needs_export=True)
+        bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(dev))
+        if backend == "auto":
+            backend = "torch" if dev.type != "cpu" or bf16 or not onnx_export_available() else "onnxruntime"
+        if backend != "torch":
+            if precision == "bf16":
+                raise InvalidInputError(f"precision='bf16' needs backend='torch', not {backend!r}")
+            bf16 = False
+        self.device, self.backend, self.precision = str(dev), backend, "bf16" if bf16 else "fp32"
+        self._model, self.preprocess, self.labels = net, net.preprocess, tuple(net.labels)
+
+    def _make_backend(self) -> Backend:
+        if self._onnx is not None:
+            return OnnxRuntimeBackend(self._onnx, self.threads)
+        if self.backend == "torch":
+            import torch
+
+            from .torch_backend import TorchBackend
+
+            return TorchBackend(self.model, torch.device(self.device), self.precision == "bf16")
+        from .backends import onnx_file
+
+        path = onnx_file(self.model)
+        return OnnxRuntimeBackend(path, self.threads) if self.backend == "onnxruntime" else OpenCVBackend(path)
+
+    @property
+    def model(self) -> EmotionNet:
+        """The network as a torch :class:`EmotionNet` (loaded on first use when ONNX Runtime runs it)."""
+        if self._model is None:
+            from .pretrained import load_model
+
+            assert self._entry is not None
+            self._model = load_model(self._entry)
+        return self._model
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_backend"]  # ONNX sessions do not pickle; rebuilt from the same file
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._backend = self._make_backend()
+
+    def __call__(self, crops: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities ``(N, num_classes)`` for preprocessed uint8 crops ``(N, size, size)``.
+
+        Raises:
+            InvalidImageError: ``crops`` is not uint8 of the model's input size.
+        """
+        size = self.preprocess.size
+        if crops.dtype != np.uint8 or crops.ndim != 3 or crops.shape[1:] != (size, size):
+            raise InvalidImageError(f"crops must be uint8 (N, {size}, {size}), got {crops.dtype} {crops.shape}")
+        out = []
+        for start in range(0, len(crops), self.batch_size):
+            x = self.preprocess.normalize_array(crops[start : start + self.batch_size])
+            p = self._backend(x)
+            if self.tta:
+                p = (p + self._backend(np.ascontiguousarray(x[..., ::-1]))) / 2
+            out.append(p)
+        return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
+
+
+def _registered(model: object) -> ModelEntry | None:
+    """The registry entry ``model`` names, if it names one."""
+    if isinstance(model, ModelEntry):
+        return model
+    if isinstance(model, str) and (model == "default" or model in list_models()):
+        return get_model_entry(model)
+    return None
