@@ -16,6 +16,11 @@ from safetensors.torch import load_file
 
 from emotionnet.cli import main
 from emotionnet.labels import EMOTIONS
+from emotionnet.training.ferplus import FERPLUS_COLUMNS, read_votes, soft_targets
+
+FERPLUS_CSV_COLUMNS = [
+    "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF"
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +28,7 @@ def fer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """7 classes x (16 train, 4 PublicTest, 4 PrivateTest) 48x48 JPEGs with class-dependent patterns."""
     root = tmp_path_factory.mktemp("fer")
     rng = np.random.default_rng(0)
+    rows = ["path," + ",".join(FERPLUS_CSV_COLUMNS) + ",same_image_in_train,votes_uncertain"]
     for label, emotion in enumerate(EMOTIONS):
         for folder, prefix, n in (("train", "Training", 16), ("test", "PublicTest", 4), ("test", "PrivateTest", 4)):
             d = root / folder / emotion.value
@@ -31,6 +37,13 @@ def fer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 img = rng.integers(0, 60, (48, 48), dtype=np.uint8)
                 img[label * 6 : label * 6 + 6] = 255
                 cv2.imwrite(str(d / f"{prefix}_{label}{i:03d}.jpg"), img)
+                votes = [0] * 10  # FER+ order; 7 of 10 for the image's own emotion, the rest spread
+                votes[FERPLUS_CSV_COLUMNS.index(FERPLUS_COLUMNS[label])] = 7
+                votes[int(rng.integers(0, 9))] += 3
+                rows.append(
+                    f"{folder}/{emotion.value}/{prefix}_{label}{i:03d}.jpg," + ",".join(map(str, votes)) + ",0,0"
+                )
+    (root / "ferplus.csv").write_text("\n".join(rows) + "\n")
     return root
 
 
@@ -135,9 +148,10 @@ def test_eval_and_export(fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFi
         == 0
     )
     out = capsys.readouterr().out
-    assert "accuracy" in out and "disgust" in out
+    assert "FER2013" in out and "FER+" in out and "+ ten-crop" in out and "disgust" in out
     report = json.loads(metrics.read_text())
-    assert report["n"] == 28 and np.array(report["confusion"]).sum() == 28
+    assert report["FER2013"]["n"] == 28 and np.array(report["FER2013"]["confusion"]).sum() == 28
+    assert set(report["FER+"]["views"]) == {"tencrop"} and report["FER+"]["n"] <= 28
     assert cv2.imread(str(png)).shape[0] > 500
     assert (
         main(
@@ -162,3 +176,40 @@ def test_eval_and_export(fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFi
         t.dtype == torch.float16 for t in load_file(exported / "model.safetensors").values() if t.is_floating_point()
     )
     assert "## Evaluation" in (exported / "README.md").read_text()
+
+
+def test_ferplus_benchmark_labels_follow_the_definition(tmp_path: Path) -> None:
+    header = "path," + ",".join(FERPLUS_CSV_COLUMNS) + ",same_image_in_train,votes_uncertain\n"
+    rows = {  # votes in FER+ order: neutral happiness surprise sadness anger disgust fear contempt unknown NF
+        "a.jpg": ("0,8,2,0,0,0,0,0,0,0", 3),  # happiness plurality -> happy
+        "b.jpg": ("0,4,4,0,0,0,0,0,2,0", -1),  # tie -> not counted
+        "c.jpg": ("0,8,1,0,0,0,0,0,0,1", -1),  # NF > 0 -> not counted
+        "d.jpg": ("2,0,0,0,0,0,0,6,2,0", -1),  # contempt plurality -> not one of our seven
+        "e.jpg": ("0,0,0,0,0,0,0,0,10,0", -1),  # unknown only
+    }
+    (tmp_path / "ferplus.csv").write_text(header + "".join(f"{k},{v},0,0\n" for k, (v, _) in rows.items()))
+    votes, labels = read_votes(tmp_path, tuple(rows))
+    assert labels.tolist() == [want for _, want in rows.values()]
+    assert votes[0].tolist() == [0, 0, 0, 8, 0, 2, 0]  # our order: angry disgust fear happy sad surprise neutral
+    fer_labels = torch.tensor([3, 3, 3, 6, 1])
+    dist = soft_targets(fer_labels, votes, "ferplus")
+    assert torch.allclose(dist.sum(1), torch.ones(5)) and dist[0, 3] == 0.8
+    assert dist[4].tolist() == [0, 1, 0, 0, 0, 0, 0]  # no vote for our seven: the FER2013 label stays
+    mixed = soft_targets(fer_labels, votes, "mix", mix_alpha=0.25)
+    assert torch.allclose(mixed[0], 0.25 * torch.eye(7)[3] + 0.75 * dist[0])
+
+
+@pytest.mark.parametrize("targets", ["ferplus", "mix"])
+def test_train_on_ferplus_targets(fer_dir: Path, tmp_path: Path, targets: str) -> None:
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1", "--targets", targets, "--mix-alpha", "0.3") == 0
+    cfg = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    assert cfg["targets"] == targets and cfg["mix_alpha"] == 0.3
+    assert (tmp_path / "run" / "best" / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("config", ["tiny", "compact", "paper"])
+def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str) -> None:
+    args = ["--epochs", "1", "--limit", "8", "--batch-size", "8", "--config", config]
+    assert _train(fer_dir, tmp_path / config, *args) == 0
+    saved = json.loads((tmp_path / config / "best" / "config.json").read_text())
+    assert saved["preprocess"]["size"] == saved["input_size"] == (40 if config == "paper" else 48)

@@ -14,18 +14,23 @@ def add_subcommands(sub: Any) -> None:
     add_train_arguments(p)
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("eval", help="evaluate a model on FER2013 (accuracy, recall, confusion, ECE)")
+    p = sub.add_parser(
+        "eval",
+        help="evaluate a model on FER2013 and FER+ side by side (single crop, flip, ten-crop, recall, ECE)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
-    p.add_argument("--data", required=True, help="FER2013 image-folder root")
+    p.add_argument("--data", required=True, help="FER2013 image-folder root (with ferplus.csv for the FER+ column)")
     p.add_argument("--split", default="test", choices=["test", "val"], help="test = PrivateTest, val = PublicTest")
-    p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
+    p.add_argument("--tta", default="all", choices=["none", "flip", "tencrop", "all"], help="test-time views")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16 = bfloat16 autocast")
-    p.add_argument("--fit-temperature", action="store_true", help="fit a temperature on PublicTest and report it")
+    p.add_argument("--fit-temperature", action="store_true", help="fit the temperature on PublicTest first")
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N faces of a fixed shuffle")
-    p.add_argument("--confusion", metavar="PNG", help="save the confusion matrix picture here")
+    p.add_argument("--confusion", metavar="PNG", help="save the FER2013 single-crop confusion matrix picture here")
     p.add_argument("--json", metavar="FILE", help="write the metrics here")
     p.add_argument("--device", default="auto")
     p.add_argument("--cache-dir", default=None)
+    p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_eval)
 
     p = sub.add_parser("export-weights", help="write config.json + model.safetensors + model card for the Hub")
@@ -90,7 +95,8 @@ def _eval(args: argparse.Namespace) -> int:
     from ..model import channels_last
     from ..pretrained import load_model
     from .data import load_split
-    from .evaluate import confusion_image, fit_temperature, predict_logits, report
+    from .evaluate import VIEWS, benchmark_table, confusion_image, evaluate, fit_temperature, predict_logits
+    from .ferplus import CSV_NAME, read_votes
 
     for target in (args.confusion, args.json):
         if target:
@@ -100,22 +106,31 @@ def _eval(args: argparse.Namespace) -> int:
     if args.limit:
         pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
         faces = faces.subset(pick)
-    temperature = model.temperature
+    labels = {"FER2013": faces.labels}
+    if (Path(args.data) / CSV_NAME).is_file():
+        labels["FER+"] = read_votes(args.data, faces.files)[1]
     bf16 = args.precision == "bf16"
+    temperature = model.temperature
     if args.fit_temperature:
         val = load_split(args.data, "val", args.cache_dir)
-        temperature = fit_temperature(predict_logits(model, val, tta=args.tta, bf16=bf16), val.labels)
-    rep = report(predict_logits(model, faces, tta=args.tta, bf16=bf16), faces.labels, temperature)
+        temperature = fit_temperature(predict_logits(model, val, bf16=bf16), val.labels)
+    views = VIEWS if args.tta == "all" else (args.tta,)
+    results = evaluate(
+        model, faces, labels, views=views, temperature=temperature, bf16=bf16, progress=not args.no_progress
+    )
     split = "PrivateTest" if args.split == "test" else "PublicTest"
-    print(f"{args.model} on FER2013 {split}, tta={args.tta}, precision={args.precision}")
-    print(rep.table())
+    print(f"{args.model} on {split}, precision={args.precision}")
+    print(benchmark_table(results))
+    if "FER+" not in labels:
+        print(f"(no FER+ column: {Path(args.data) / CSV_NAME} not found)")
     if args.confusion:
         with atomic_path(args.confusion) as tmp:
-            cv2.imwrite(str(tmp), confusion_image(rep.confusion, f"{args.model} - {split} - tta={args.tta}"))
+            fer = results["FER2013"].single
+            cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{args.model} - {split} - FER2013 single crop"))
     if args.json:
-        meta = {"model": str(args.model), "split": split, "tta": args.tta, "precision": args.precision}
+        meta = {"model": str(args.model), "split": split, "precision": args.precision}
         with atomic_open(args.json, "w") as f:
-            f.write(json.dumps({**meta, **rep.to_dict()}, indent=2))
+            f.write(json.dumps({**meta, **{k: v.to_dict() for k, v in results.items()}}, indent=2))
     return 0
 
 

@@ -166,3 +166,74 @@ def confusion_image(confusion: np.ndarray, title: str = "") -> np.ndarray:
             cv2.putText(img, f"{rows[i, j]:.0%}", (x + 18, y + 38), font, 0.55, ink, 1, cv2.LINE_AA)
             cv2.putText(img, str(int(confusion[i, j])), (x + 18, y + 62), font, 0.4, ink, 1, cv2.LINE_AA)
     return img
+
+
+VIEWS: tuple[TTA, ...] = ("none", "flip", "tencrop")
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One label set's results on one split: accuracy per view and the single-crop report."""
+
+    name: str
+    accuracy: dict[str, float]
+    single: Report
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the single-crop report plus ``views`` (accuracy per test-time view)."""
+        return {**self.single.to_dict(), "views": self.accuracy}
+
+
+def evaluate(
+    model: EmotionNet,
+    faces: FaceSet,
+    labels: dict[str, torch.Tensor],
+    *,
+    views: tuple[TTA, ...] = VIEWS,
+    temperature: float | None = None,
+    bf16: bool = False,
+    progress: bool = True,
+) -> dict[str, Benchmark]:
+    """Accuracy of ``model`` under each test-time view against each label set.
+
+    Args:
+        model: The network.
+        faces: The images.
+        labels: Label set name -> labels ``(N,)``; -1 marks images a label set leaves out (FER+).
+        views: Test-time views: ``"none"`` (single crop), ``"flip"``, ``"tencrop"``.
+        temperature: For the calibrated ECE; the model's own when ``None``.
+        bf16: Run under bfloat16 autocast.
+        progress: Show a progress bar over the views.
+
+    Returns:
+        Label set name -> :class:`Benchmark` (its single-crop report uses the first view).
+    """
+    from tqdm.auto import tqdm
+
+    temperature = model.temperature if temperature is None else temperature
+    logits = {v: predict_logits(model, faces, tta=v, bf16=bf16) for v in tqdm(views, desc="eval", disable=not progress)}
+    out = {}
+    for name, y in labels.items():
+        keep = y >= 0
+        acc = {v: float((lg[keep].argmax(1) == y[keep]).float().mean()) for v, lg in logits.items()}
+        out[name] = Benchmark(name, acc, report(logits[views[0]][keep], y[keep], temperature))
+    return out
+
+
+def benchmark_table(results: dict[str, Benchmark]) -> str:
+    """Side-by-side text table: accuracy per view, ECE, per-class recall, for each label set."""
+    names = list(results)
+    first = results[names[0]]
+    label = {"none": "single crop", "flip": "+ flip", "tencrop": "+ ten-crop"}
+    lines = [f"{'':<22}" + "".join(f"{n:>12}" for n in names)]
+    lines.append(f"{'faces':<22}" + "".join(f"{results[n].single.n:>12,}" for n in names))
+    for view in first.accuracy:
+        lines.append(f"{label[view]:<22}" + "".join(f"{results[n].accuracy[view]:>12.2%}" for n in names))
+    lines.append(
+        f"{f'ECE (T={first.single.temperature:.2f})':<22}"
+        + "".join(f"{results[n].single.ece_calibrated:>12.2%}" for n in names)
+    )
+    lines.append("recall (single crop)")
+    for i, emotion in enumerate(EMOTIONS):
+        lines.append(f"  {emotion.value:<20}" + "".join(f"{results[n].single.recall[i]:>12.2%}" for n in names))
+    return "\n".join(lines)
