@@ -213,3 +213,22 @@ def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str
     assert _train(fer_dir, tmp_path / config, *args) == 0
     saved = json.loads((tmp_path / config / "best" / "config.json").read_text())
     assert saved["preprocess"]["size"] == saved["input_size"] == (40 if config == "paper" else 48)
+
+
+def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_gpu.sh"
+    env = {**os.environ, "DATA": str(fer_dir), "OUT": str(tmp_path / "gpu"), "PYTHON": sys.executable}
+    env["OMP_NUM_THREADS"] = "1"
+    done = subprocess.run(
+        ["bash", str(script), "--limit", "16", "--epochs", "1", "--batch-size", "8"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / "gpu"
+    for run in ("paper", "teacher-s1", "teacher-s2", "teacher-mix"):
+        assert (out / run / "best" / "model.safetensors").is_file()
+        assert json.loads((out / f"{run}.publictest.json").read_text())["split"] == "PublicTest"
+    assert (out / "paper-hub" / "README.md").is_file() and (out / "paper-hub" / "config.json").is_file()

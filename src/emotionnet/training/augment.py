@@ -21,7 +21,8 @@ def augment_batch(
 
     Zoom/rotation/shift/flip are one ``affine_grid`` + ``grid_sample`` (reflection padding);
     erasing fills a random rectangle (2-20 % of the area) with noise, as in random erasing.
-    All randomness comes from ``generator`` so runs repeat exactly.
+    All randomness comes from ``generator`` (a CPU generator) so runs repeat exactly; the warp runs
+    on ``x``'s device.
     """
     n, _, h, w = x.shape
 
@@ -39,7 +40,7 @@ def augment_batch(
         ],
         1,
     )
-    grid = F.affine_grid(theta, [n, 1, h, w], align_corners=False)
+    grid = F.affine_grid(theta.to(x.device), [n, 1, h, w], align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
     area = uniform(0.02, 0.2) * h * w
@@ -57,5 +58,5 @@ def augment_batch(
         & (cols < (left + ew).view(n, 1, 1))
     )
     box &= (torch.rand(n, generator=generator) < erase_p).view(n, 1, 1)
-    noise = torch.randn(out.shape, generator=generator) * out.std() + out.mean()
-    return torch.where(box.unsqueeze(1), noise, out)
+    noise = torch.randn(out.shape, generator=generator).to(x.device) * out.std() + out.mean()
+    return torch.where(box.unsqueeze(1).to(x.device), noise, out)

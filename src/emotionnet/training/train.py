@@ -182,8 +182,8 @@ def train(
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank != 0, leave=False)
         for step in bar:
             idx = order[(step * world + rank) * cfg.batch_size : (step * world + rank + 1) * cfg.batch_size]
-            x = augment_batch(_inputs(train_set.images[idx], pre, device), gen)
-            x = x.to(device, memory_format=torch.channels_last)
+            x = augment_batch(_inputs(train_set.images[idx].to(device), pre, device), gen)
+            x = x.contiguous(memory_format=torch.channels_last)
             with _autocast(device):
                 loss = _soft_cross_entropy(
                     model(x), targets[idx].to(device), cfg.label_smoothing, class_weights, train_set.labels[idx]
