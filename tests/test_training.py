@@ -232,3 +232,17 @@ def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
         assert (out / run / "best" / "model.safetensors").is_file()
         assert json.loads((out / f"{run}.publictest.json").read_text())["split"] == "PublicTest"
     assert (out / "paper-hub" / "README.md").is_file() and (out / "paper-hub" / "config.json").is_file()
+
+
+def test_distillation_caches_the_teachers(fer_dir: Path, tmp_path: Path) -> None:
+    assert _train(fer_dir, tmp_path / "teacher", "--epochs", "1") == 0
+    cache = tmp_path / "cache"
+    args = ["--epochs", "1", "--teachers", str(tmp_path / "teacher" / "best"), "--cache-dir", str(cache)]
+    assert _train(fer_dir, tmp_path / "student", *args, "--distill-weight", "0.7") == 0
+    cached = sorted(cache.glob("teachers-*.npy"))
+    assert len(cached) == 1
+    probs = np.load(cached[0])
+    assert probs.shape == (112, 7) and np.allclose(probs.sum(1), 1, atol=1e-5)
+    assert _train(fer_dir, tmp_path / "student2", *args) == 0
+    assert sorted(cache.glob("teachers-*.npy")) == cached  # computed once
+    assert json.loads((tmp_path / "student" / "train_config.json").read_text())["distill_weight"] == 0.7

@@ -24,7 +24,13 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--split", default="test", choices=["test", "val"], help="test = PrivateTest, val = PublicTest")
     p.add_argument("--tta", default="all", choices=["none", "flip", "tencrop", "all"], help="test-time views")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16 = bfloat16 autocast")
-    p.add_argument("--fit-temperature", action="store_true", help="fit the temperature on PublicTest first")
+    p.add_argument(
+        "--fit-temperature",
+        nargs="?",
+        const="fer2013",
+        choices=["fer2013", "ferplus"],
+        help="fit the temperature on PublicTest first, against FER2013 labels or the FER+ 7-class labels",
+    )
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N faces of a fixed shuffle")
     p.add_argument("--confusion", metavar="PNG", help="save the FER2013 single-crop confusion matrix picture here")
     p.add_argument("--json", metavar="FILE", help="write the metrics here")
@@ -67,6 +73,15 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "checkpoints are chosen on FER+ PublicTest for ferplus, FER2013 PublicTest otherwise",
     )
     parser.add_argument("--mix-alpha", type=float, default=0.5, help="weight of the FER2013 one-hot label in mix")
+    parser.add_argument(
+        "--teachers",
+        nargs="+",
+        default=[],
+        metavar="MODEL",
+        help="distil from these models' flip-averaged, softened mean (computed once, cached in --cache-dir)",
+    )
+    parser.add_argument("--distill-weight", type=float, default=0.5, help="weight of the KL term (0-1)")
+    parser.add_argument("--distill-temperature", type=float, default=2.0, help="softening temperature tau")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--init-from",
@@ -113,7 +128,10 @@ def _eval(args: argparse.Namespace) -> int:
     temperature = model.temperature
     if args.fit_temperature:
         val = load_split(args.data, "val", args.cache_dir)
-        temperature = fit_temperature(predict_logits(model, val, bf16=bf16), val.labels)
+        y = val.labels if args.fit_temperature == "fer2013" else read_votes(args.data, val.files)[1]
+        logits = predict_logits(model, val, bf16=bf16)
+        temperature = fit_temperature(logits[y >= 0], y[y >= 0])
+        print(f"temperature {temperature:.2f} (fitted on PublicTest, {args.fit_temperature} labels)")
     views = VIEWS if args.tta == "all" else (args.tta,)
     results = evaluate(
         model, faces, labels, views=views, temperature=temperature, bf16=bf16, progress=not args.no_progress

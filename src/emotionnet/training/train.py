@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from ..preprocessing import FacePreprocess
 from ..pretrained import load_model
 from .augment import augment_batch
 from .data import FaceSet, load_split
+from .distill import distillation_loss, teacher_probabilities
 from .ferplus import read_votes, soft_targets
 
 log = logging.getLogger("emotionnet.train")
@@ -47,6 +48,9 @@ class TrainConfig:
     init_from: str | None = None
     targets: str = "fer2013"
     mix_alpha: float = 0.5
+    teachers: list[str] = field(default_factory=list)
+    distill_weight: float = 0.5
+    distill_temperature: float = 2.0
     limit: int | None = None
     cache_dir: str | None = None
     preprocess: dict[str, Any] | None = None
@@ -135,6 +139,10 @@ def train(
         (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     train_set, val_set = _load_data(cfg)
     targets = soft_targets(train_set.labels, _votes(cfg, train_set)[0], cfg.targets, cfg.mix_alpha)
+    teacher = None
+    if cfg.teachers:
+        teacher = teacher_probabilities(cfg.teachers, train_set, cfg.distill_temperature, cfg.cache_dir)
+        log.info("distilling from %s (weight %s, tau %s)", cfg.teachers, cfg.distill_weight, cfg.distill_temperature)
     # Checkpoints are chosen on the PublicTest benchmark of the label set being learnt.
     val_labels = _votes(cfg, val_set)[1] if cfg.targets == "ferplus" else val_set.labels
 
@@ -185,9 +193,13 @@ def train(
             x = augment_batch(_inputs(train_set.images[idx].to(device), pre, device), gen)
             x = x.contiguous(memory_format=torch.channels_last)
             with _autocast(device):
+                logits = model(x)
                 loss = _soft_cross_entropy(
-                    model(x), targets[idx].to(device), cfg.label_smoothing, class_weights, train_set.labels[idx]
+                    logits, targets[idx].to(device), cfg.label_smoothing, class_weights, train_set.labels[idx]
                 )
+                if teacher is not None:
+                    kd = distillation_loss(logits, teacher[idx].to(device), cfg.distill_temperature)
+                    loss = (1 - cfg.distill_weight) * loss + cfg.distill_weight * kd
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -1,0 +1,56 @@
+"""Distillation: the teachers' softened mean, computed once per image (with flips) and cached.
+
+The student then trains on ``(1 - w) x cross-entropy to its targets + w x tau^2 x KL(teachers || student)``
+(Hinton et al. 2015) at the cost of ordinary training: no teacher runs inside the training loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..pretrained import load_model
+from .data import FaceSet
+from .evaluate import predict_logits
+
+
+def teacher_probabilities(
+    teachers: list[str], faces: FaceSet, temperature: float, cache_dir: str | Path | None = None
+) -> torch.Tensor:
+    """Mean over ``teachers`` of ``softmax(flip-averaged logits / temperature)``, shape ``(N, K)``.
+
+    Args:
+        teachers: Models as :func:`emotionnet.load_model` takes them (run folders, registered names).
+        faces: The training images.
+        temperature: Softening temperature tau.
+        cache_dir: Where to keep the result (keyed by the teachers' weights, tau and the file list).
+
+    Returns:
+        float32 probabilities, rows summing to 1.
+    """
+    models = [load_model(t) for t in teachers]
+    key = hashlib.sha256(f"{temperature}\n{len(faces)}\n{faces.files[:3]}{faces.files[-3:]}".encode())
+    for model in models:
+        for name, tensor in model.state_dict().items():
+            key.update(name.encode())
+            key.update(tensor.float().numpy().tobytes())
+    cache = Path(cache_dir) / f"teachers-{key.hexdigest()[:16]}.npy" if cache_dir else None
+    if cache is not None and cache.exists():
+        return torch.from_numpy(np.load(cache))
+    probs = torch.stack(
+        [F.softmax(predict_logits(m, faces, tta="flip", bf16=True) / temperature, dim=1) for m in models]
+    ).mean(0)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, probs.numpy())
+    return probs
+
+
+def distillation_loss(logits: torch.Tensor, teacher: torch.Tensor, temperature: float) -> torch.Tensor:
+    """``tau^2 x KL(teacher || softmax(logits / tau))``, averaged over the batch."""
+    log_student = F.log_softmax(logits.float() / temperature, dim=1)
+    return F.kl_div(log_student, teacher, reduction="batchmean") * temperature**2
