@@ -40,6 +40,7 @@ def test_batch_folder(tmp_path: Path) -> None:
     assert "2 images" in out and len(rows) == 1 and rows[0]["file"] == "astronaut.png"
 
 
+@pytest.mark.slow
 def test_analyze_video(tmp_path: Path) -> None:
     out = _run("analyze_video.py", "examples/videos/WolfgangLanger_Pexels.mp4", "v", cwd=tmp_path)
     assert "472/472 frames analysed" in out
@@ -56,6 +57,7 @@ def test_custom_detector(tmp_path: Path) -> None:
     assert any(e.value in out for e in EMOTIONS)
 
 
+@pytest.mark.slow
 def test_train_fer2013_on_a_tiny_folder(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     for emotion in EMOTIONS:

@@ -60,6 +60,7 @@ def test_tampered_file_is_refused_and_evicted(hub: FakeHub, tiny_files: dict[str
     assert path.read_bytes() == tiny_files["model.safetensors"]
 
 
+@pytest.mark.slow
 def test_truncated_download_is_an_error_and_next_call_works(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
     commit = hub.add("org/tiny", tiny_files)
     entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
@@ -86,6 +87,7 @@ def test_not_found(hub: FakeHub, tiny_files: dict[str, bytes], repo: str, revisi
         fetch(weights)
 
 
+@pytest.mark.slow
 def test_server_error_then_success(hub: FakeHub, tiny_files: dict[str, bytes]) -> None:
     commit = hub.add("org/tiny", tiny_files)
     entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
@@ -146,10 +148,10 @@ def test_stalled_server_times_out_and_retries(hub: FakeHub, tiny_files: dict[str
 
     commit = hub.add("org/tiny", tiny_files)
     entry = _entry("org/tiny", commit, tiny_files["model.safetensors"])
-    hub.faults.stalls = [6.0]  # the first request hangs; the client must give up on it after 1 s
+    hub.faults.stalls = [30.0]  # the first request hangs for 30 s; the client must give up on it after 1 s
     start = time.perf_counter()
     assert _fetch_in_subprocess(entry.weights, tmp_path, HF_ENDPOINT=hub.url, HF_HUB_ETAG_TIMEOUT="1") == "ok"
-    assert time.perf_counter() - start < 5.5
+    assert time.perf_counter() - start < 20  # far under the stall, with room for a slow, loaded machine
     assert sum(method == "HEAD" for method, _ in hub.requests) >= 2
 
 

@@ -49,6 +49,7 @@ def _assert_rows(rows: pd.DataFrame, preds: list[en.FacePrediction]) -> None:
 
 @needs_fer2013
 @needs_media
+@pytest.mark.slow
 def test_200_images_equal_single_process(cluster: None, recognizer: en.EmotionRecognizer) -> None:
     photos = sorted(p for p in MEDIA.iterdir() if p.suffix in (".jpg", ".png"))
     crops = sorted((FER2013 / "test").glob("*/PrivateTest_*.jpg"))[: 200 - len(photos)]
@@ -106,6 +107,7 @@ def test_predictor_rejects_batches_without_image_or_id_column() -> None:
 
 
 @needs_media
+@pytest.mark.slow
 def test_two_videos_equal_single_process(cluster: None, recognizer: en.EmotionRecognizer, tmp_path: Path) -> None:
     videos = [PEXELS, MEDIA / "single_face.mp4"]
     missing = tmp_path / "missing.mp4"

@@ -122,6 +122,7 @@ def test_devices() -> None:
         EmotionRecognizer(batch_size=0)
 
 
+@pytest.mark.slow
 def test_threads_match_serial(recognizer: EmotionRecognizer) -> None:
     bgr = cv2.imread(str(ASTRONAUT))
     inputs = [bgr[20 + i % 20 : 260 + i % 20, 120 + i % 30 : 340 + i % 30] for i in range(200)]

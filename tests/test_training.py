@@ -89,6 +89,7 @@ def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path) -> None:
     assert json.loads(a["history"])[-1]["val_acc"] == json.loads(b["history"])[-1]["val_acc"]
 
 
+@pytest.mark.slow
 def test_ddp_two_cpu_processes_stay_in_sync(fer_dir: Path, tmp_path: Path) -> None:
     import socket
 
@@ -215,6 +216,7 @@ def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str
     assert saved["preprocess"]["size"] == saved["input_size"] == (40 if config == "paper" else 48)
 
 
+@pytest.mark.slow
 def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
     script = Path(__file__).resolve().parents[1] / "scripts" / "train_gpu.sh"
     env = {**os.environ, "DATA": str(fer_dir), "OUT": str(tmp_path / "gpu"), "PYTHON": sys.executable}

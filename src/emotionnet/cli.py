@@ -17,23 +17,33 @@ if TYPE_CHECKING:
     from .recognizer import EmotionRecognizer
 
 
-def _recognizer(args: argparse.Namespace, **kwargs: object) -> EmotionRecognizer:
+def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognizer:
     """The recognizer the common options (``_common``) describe."""
     from .detection import FaceDetector
     from .recognizer import EmotionRecognizer
 
-    detector: str | FaceDetector = args.detector
-    if args.min_face_size is not None:
-        if args.detector == "haar":
-            detector = FaceDetector("haar", min_face_size=args.min_face_size)
-        else:
-            detector = FaceDetector("yunet", model=args.detector, min_face_size=args.min_face_size)
-    return EmotionRecognizer(args.model, detector=detector, device=args.device, backend=args.backend, **kwargs)  # type: ignore[arg-type]
+    if args.detector == "haar":
+        detector = FaceDetector("haar", min_face_size=args.min_face_size)
+    else:
+        detector = FaceDetector("yunet", model=args.detector, min_face_size=args.min_face_size, threads=args.threads)
+    return EmotionRecognizer(
+        args.model,
+        detector=detector,
+        device=args.device,
+        backend=args.backend,
+        precision=args.precision,
+        threads=args.threads,
+        tta=tta,
+    )
 
 
 def _predict(args: argparse.Namespace) -> int:
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
-    recognizer = _recognizer(args, tta=args.tta)
+    if args.json not in (None, "-"):
+        from ._outputs import check_output
+
+        check_output(args.json, inputs=args.images)
+    recognizer = _recognizer(args, tta=args.tta == "flip")
     results = []
     for path in args.images:  # one at a time: a bad file is reported and the rest go on
         try:
@@ -201,6 +211,7 @@ def _models(args: argparse.Namespace) -> int:
     print("face detectors:")
     for name, det in sorted(DETECTORS.items()):
         print(f"  {name}  {det.description}")
+    print("  haar  OpenCV's frontal-face Haar cascade (ships with OpenCV): no landmarks, score always 1.0")
     return 0
 
 
@@ -245,11 +256,20 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--min-face-size",
         type=_non_negative_int,
-        default=None,
+        default=16,
         metavar="PX",
-        help="smallest face to find (default 16); larger is faster",
+        help="smallest face to find; larger is faster",
     )
-    p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"])
+    p.add_argument(
+        "--backend", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"], help="classifier runtime"
+    )
+    p.add_argument("--precision", default="auto", choices=["auto", "int8", "fp32", "bf16"], help="classifier precision")
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="CPU threads (default: OMP_NUM_THREADS, else the CPUs, max 4)",
+    )
 
 
 def _non_negative_int(text: str) -> int:
@@ -272,22 +292,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emotionnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("predict", help="emotions of every face in images")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    p = sub.add_parser("predict", help="emotions of every face in images", formatter_class=defaults)
     p.add_argument("images", nargs="+", help="image files")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument(
+        "--json", nargs="?", const="-", metavar="FILE", help="write JSON instead of a table (to FILE, or - for stdout)"
+    )
     p.add_argument("--save-annotated", metavar="DIR", help="write annotated PNGs here")
     _common(p)
-    p.add_argument("--tta", action="store_true", help="average each face with its mirror image")
+    p.add_argument("--tta", nargs="?", const="flip", default="none", choices=["none", "flip"], help="test-time views")
     p.set_defaults(func=_predict)
 
-    p = sub.add_parser("video", help="analyse a video file: CSV/JSON rows, annotated MP4, timeline plot")
+    p = sub.add_parser(
+        "video", help="analyse a video file: CSV/JSON rows, annotated MP4, timeline plot", formatter_class=defaults
+    )
     p.add_argument("input", help="video file")
-    p.add_argument("--every", type=_positive_int, default=1, metavar="N", help="analyse every N-th frame")
+    p.add_argument(
+        "--every-n-frames",
+        "--every",
+        dest="every",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="analyse every N-th frame",
+    )
     p.add_argument("--start", type=float, default=None, help="start time in seconds")
     p.add_argument("--end", type=float, default=None, help="end time in seconds")
     p.add_argument("--max-faces", type=_positive_int, default=None)
     p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
-    p.add_argument("--out", metavar="MP4", help="write an annotated video here")
+    p.add_argument("--out-video", "--out", dest="out", metavar="MP4", help="write an annotated video here")
     p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")
     p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
     p.add_argument("--plot", metavar="PNG", help="save the probability timeline (needs matplotlib)")
@@ -295,14 +328,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=_video)
 
-    p = sub.add_parser("live", help="live camera (or file/URL) with a browser or window view")
+    p = sub.add_parser("live", help="live camera (or file/URL) with a browser or window view", formatter_class=defaults)
     p.add_argument("--source", default="0", help="camera index, video file or stream URL")
     p.add_argument("--view", default="browser", choices=["browser", "window", "none"])
     p.add_argument("--host", default="127.0.0.1", help="address to serve the browser view on")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    p.add_argument("--smoothing", type=float, default=0.6)
-    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
+    p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after N frames")
     _common(p)
     p.set_defaults(func=_live)
 
@@ -314,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="download again even if cached")
     p.set_defaults(func=_download)
 
-    p = sub.add_parser("export-onnx", help="export a model (with its temperature) to ONNX")
+    p = sub.add_parser("export-onnx", help="export a model (with its temperature) to ONNX", formatter_class=defaults)
     p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
     p.add_argument("--out", required=True, help="the .onnx file to write")
     p.add_argument("--opset", type=int, default=17)

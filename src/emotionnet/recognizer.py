@@ -247,7 +247,7 @@ class EmotionRecognizer:
         start: float | None = None,
         end: float | None = None,
         max_faces: int | None = None,
-        smoothing: float = 0.0,
+        smoothing: float = 0.5,
         output_video: str | os.PathLike | None = None,
         progress: bool = True,
     ) -> VideoPrediction:
@@ -290,7 +290,7 @@ class EmotionRecognizer:
         self,
         source: int | str | os.PathLike = 0,
         *,
-        smoothing: float = 0.6,
+        smoothing: float = 0.5,
         max_faces: int | None = None,
         realtime: bool = True,
         max_frames: int | None = None,

@@ -10,7 +10,11 @@ from typing import Any
 
 def add_subcommands(sub: Any) -> None:
     """Register the training subcommands on an ``argparse`` subparsers object."""
-    p = sub.add_parser("train", help="train EmotionNet on FER2013 (checkpoints every epoch)")
+    p = sub.add_parser(
+        "train",
+        help="train EmotionNet on FER2013 (checkpoints every epoch)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     add_train_arguments(p)
     p.set_defaults(func=_train)
 
@@ -41,7 +45,7 @@ def add_subcommands(sub: Any) -> None:
 
     p = sub.add_parser("export-weights", help="write config.json + model.safetensors + model card for the Hub")
     p.add_argument("--checkpoint", required=True, help="a run's best/ directory (or any save_pretrained dir)")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out-dir", "--out", dest="out", required=True, help="the Hub-ready folder to write")
     p.add_argument("--temperature", type=float, default=None, help="calibration temperature to store")
     p.add_argument("--half", action="store_true", help="store fp16 tensors (half the file size)")
     p.add_argument("--metrics", metavar="JSON", help="eval --json output to put in the model card")
@@ -51,7 +55,9 @@ def add_subcommands(sub: Any) -> None:
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``emotionnet train`` options (shared by the CLI and ``python -m``)."""
     parser.add_argument("--data", required=True, help="FER2013 image-folder root (train/, test/)")
-    parser.add_argument("--out", required=True, help="run directory for checkpoints and best weights")
+    parser.add_argument(
+        "--run-dir", "--out", dest="out", required=True, help="run folder for checkpoints and best weights"
+    )
     parser.add_argument("--config", default="compact", choices=["compact", "paper", "tiny"])
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=64, help="per process")
