@@ -160,3 +160,23 @@ def test_no_video_left_open_warning(recognizer: EmotionRecognizer) -> None:
         warnings.simplefilter("error")
         recognizer.analyze_video(PEXELS, end=0.5, progress=False)
     assert os.path.exists(PEXELS)
+
+
+def test_detect_every_reuses_faces_with_landmarks(recognizer: EmotionRecognizer) -> None:
+    every = recognizer.analyze_video(PEXELS, end=4.0, progress=False)
+    third = recognizer.analyze_video(PEXELS, end=4.0, detect_every=3, progress=False)
+    assert len(third) == len(every) == every.frames_analyzed
+    carried = [r for r in third.rows if r.frame % 3]
+    assert carried and all(r.face.landmarks is not None for r in carried)  # the detector's faces, eyes levelled
+    same = sum(a.face.emotion == b.face.emotion for a, b in zip(every.rows, third.rows)) / len(every.rows)
+    assert same >= 0.9
+    with pytest.raises(errors.InvalidInputError):
+        recognizer.analyze_video(PEXELS, detect_every=0, progress=False)
+    frames = list(recognizer.stream(PEXELS, realtime=False, max_frames=6, detect_every=3))
+    assert [len(f.prediction) for f in frames] == [1] * 6
+
+
+def test_predict_on_face_objects_keeps_their_landmarks(recognizer: EmotionRecognizer) -> None:
+    found = recognizer.predict(ASTRONAUT)
+    again = recognizer.predict(ASTRONAUT, boxes=[found[0].face])
+    assert again[0].face == found[0].face and again[0].scores == found[0].scores

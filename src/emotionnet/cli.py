@@ -148,6 +148,7 @@ def _video(args: argparse.Namespace) -> int:
             smoothing=args.smoothing,
             output_video=args.out,
             progress=not args.no_progress,
+            detect_every=args.detect_every,
         )
     except Interrupted as exc:  # keep what was finished: the rows so far go to --csv/--json
         print(f"interrupted: {exc}; writing the frames analysed so far", file=sys.stderr)
@@ -318,7 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--start", type=float, default=None, help="start time in seconds")
     p.add_argument("--end", type=float, default=None, help="end time in seconds")
-    p.add_argument("--max-faces", type=_positive_int, default=None)
+    p.add_argument("--max-faces", type=_positive_int, default=None, help="keep the N most confident faces per frame")
+    p.add_argument(
+        "--detect-every", type=_positive_int, default=1, metavar="K", help="detect faces on every K-th analysed frame"
+    )
     p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
     p.add_argument("--out-video", "--out", dest="out", metavar="MP4", help="write an annotated video here")
     p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")

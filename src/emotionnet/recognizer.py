@@ -137,8 +137,9 @@ class EmotionRecognizer:
         Args:
             image: A path, encoded bytes or a uint8 array (see :func:`emotionnet.load_image`),
                 or a list of these (returns a list; all faces are batched together).
-            boxes: Classify these ``(x, y, w, h)`` boxes instead of detecting: a list of boxes
-                for one image, one such list per image when ``image`` is a list.
+            boxes: Classify these ``(x, y, w, h)`` boxes (or :class:`Face` objects, whose
+                landmarks then level the eyes) instead of detecting: a list for one image, one
+                such list per image when ``image`` is a list.
             color: Channel order of array inputs: ``"bgr"`` (OpenCV) or ``"rgb"``.
             on_error: What a list does when some images fail. ``"raise"`` (default): every
                 image is still predicted, then the first failure is raised with ``.results`` (one
@@ -216,6 +217,10 @@ class EmotionRecognizer:
                     "This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]"
                 )
             return self.detector.detect(bgr)
+        faces = [b for b in boxes if isinstance(b, Face)] if isinstance(boxes, (list, tuple)) else []
+        if faces and len(faces) == len(boxes):  # Face objects (e.g. from an earlier detection): landmarks kept
+            check_boxes([f.box for f in faces], bgr.shape[1], bgr.shape[0])
+            return tuple(faces)
         return tuple(Face(box=box) for box in check_boxes(boxes, bgr.shape[1], bgr.shape[0]))
 
     def classify_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> list[FacePrediction]:
@@ -250,6 +255,7 @@ class EmotionRecognizer:
         smoothing: float = 0.5,
         output_video: str | os.PathLike | None = None,
         progress: bool = True,
+        detect_every: int = 1,
     ) -> VideoPrediction:
         """Analyse a video file frame by frame, streaming it (never loaded whole).
 
@@ -262,6 +268,8 @@ class EmotionRecognizer:
             smoothing: Per-track EMA factor for probabilities, from 0 (off) up to but excluding 1.
             output_video: Write an annotated MP4 here (same size, frame rate and frame count).
             progress: Show a tqdm progress bar with frames/s and ETA.
+            detect_every: Run the face detector on every k-th analysed frame only; the frames in
+                between reuse its faces (boxes and landmarks) and are only classified.
 
         Returns:
             A :class:`~emotionnet.video_results.VideoPrediction`: one row per face per analysed
@@ -274,7 +282,7 @@ class EmotionRecognizer:
         from .video import analyze_video
 
         return analyze_video(
-            lambda frames: self.predict(list(frames)),
+            lambda frames, faces=None: self.predict(list(frames), boxes=faces),
             path,
             every_n_frames=every_n_frames,
             start=start,
@@ -284,6 +292,7 @@ class EmotionRecognizer:
             output_video=output_video,
             batch_frames=max(1, self.batch_size // 8),
             progress=progress,
+            detect_every=detect_every,
         )
 
     def stream(
@@ -294,6 +303,7 @@ class EmotionRecognizer:
         max_faces: int | None = None,
         realtime: bool = True,
         max_frames: int | None = None,
+        detect_every: int = 1,
     ) -> Generator[StreamFrame, None, None]:
         """Yield analysed frames from a camera index, a video file or a stream URL.
 
@@ -303,13 +313,27 @@ class EmotionRecognizer:
         analysed as fast as possible and none is dropped. Faces are tracked and their
         probabilities smoothed (``smoothing``). Closing the generator releases the source.
 
+        Args:
+            source: Camera index, video file or stream URL (``rtsp://``, ``http://``).
+            smoothing: Per-track EMA factor for probabilities, in [0, 1).
+            max_faces: Keep at most this many faces per frame (highest detector score first).
+            realtime: Play files at their own frame rate, dropping frames the model cannot keep up with.
+            max_frames: Stop after this many analysed frames.
+            detect_every: Run the detector on every k-th frame; the frames in between reuse its faces.
+
         Raises:
             VideoReadError: the camera or URL cannot be opened. ImageNotFoundError: no such file.
         """
         from .video import stream
 
         return stream(
-            self.predict, source, smoothing=smoothing, max_faces=max_faces, realtime=realtime, max_frames=max_frames
+            self.predict,
+            source,
+            smoothing=smoothing,
+            max_faces=max_faces,
+            realtime=realtime,
+            max_frames=max_frames,
+            detect_every=detect_every,
         )
 
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:

@@ -18,13 +18,14 @@ from tqdm.auto import tqdm
 from ._outputs import atomic_path, check_output
 from .drawing import annotate
 from .errors import Interrupted, InvalidInputError, VideoReadError
-from .results import FacePrediction, ImagePrediction
+from .results import Face, FacePrediction, ImagePrediction
 from .tracking import FaceTracker
 from .video_io import FrameReport, VideoFrame, VideoSource, iter_frames, open_capture, video_info
 from .video_results import VideoFaceRow, VideoPrediction
 
-PredictFn = Callable[[Sequence[np.ndarray]], Sequence[ImagePrediction]]
-"""What video analysis needs from a recognizer: BGR frames in, one prediction per frame out."""
+PredictFn = Callable[..., Sequence[ImagePrediction]]
+"""What video analysis needs from a recognizer: ``predict(frames, faces=None)``, BGR frames in (and
+optionally the faces to classify in each, instead of detecting), one prediction per frame out."""
 
 
 class SkippedFramesWarning(UserWarning):
@@ -93,9 +94,12 @@ def analyze_video(
     output_video: str | os.PathLike | None = None,
     batch_frames: int = 8,
     progress: bool = True,
+    detect_every: int = 1,
 ) -> VideoPrediction:
     """See :meth:`EmotionRecognizer.analyze_video`; ``predict`` classifies a list of frames."""
     every_n_frames, t0, t1 = check_video_args(every_n_frames, start, end, max_faces, smoothing)
+    if isinstance(detect_every, bool) or not isinstance(detect_every, int) or detect_every < 1:
+        raise InvalidInputError(f"detect_every must be an int >= 1, got {detect_every!r}")
     if batch_frames < 1:
         raise InvalidInputError("batch_frames must be >= 1")
     if output_video is not None:
@@ -144,13 +148,15 @@ def analyze_video(
         last: tuple[ImagePrediction, tuple[int, ...]] | None = None
         last_image: np.ndarray | None = None
 
+        carried: list[tuple[Face, ...] | None] = [None]  # faces of the last detected frame
+
         def flush(batch: list[VideoFrame]) -> None:
             nonlocal last, last_image
-            todo: list[np.ndarray] = [f.image for f in batch if f.analyze and f.image is not None]
-            preds = iter(predict(todo) if todo else [])
+            todo = [f for f in batch if f.analyze and f.image is not None]
+            preds = dict(zip((f.index for f in todo), _predict_frames(predict, todo, detect_every, carried)))
             for frame in batch:
-                if frame.analyze and frame.image is not None:
-                    last = _tracked(tracker, next(preds), max_faces)
+                if frame.index in preds:
+                    last = _tracked(tracker, preds[frame.index], max_faces)
                     counts["analyzed"] += 1
                     rows.extend(
                         VideoFaceRow(frame.index, frame.time, tid, face) for face, tid in zip(last[0].faces, last[1])
@@ -193,6 +199,32 @@ def analyze_video(
     if not counts["analyzed"]:
         warnings.warn(f"{os.fspath(path)}: no frame in the requested range was analysed", UserWarning, stacklevel=3)
     return result()
+
+
+def _predict_frames(
+    predict: PredictFn, frames: list[VideoFrame], detect_every: int, carried: list[tuple[Face, ...] | None]
+) -> list[ImagePrediction]:
+    """Predictions for ``frames`` in order: the detector runs on every ``detect_every``-th analysed
+    frame; the others reuse the faces of the last detected frame (``carried[0]``, updated)."""
+    if not frames:
+        return []
+    detect = [detect_every == 1 or carried[0] is None or f.index % detect_every == 0 for f in frames]
+    found = iter(predict([f.image for f, d in zip(frames, detect) if d]) if any(detect) else [])
+    out: list[ImagePrediction | None] = []
+    reuse: list[tuple[int, np.ndarray, tuple[Face, ...]]] = []
+    for i, (frame, d) in enumerate(zip(frames, detect)):
+        if d:
+            pred = next(found)
+            carried[0] = tuple(f.face for f in pred.faces)
+            out.append(pred)
+        else:
+            assert frame.image is not None and carried[0] is not None
+            reuse.append((i, frame.image, carried[0]))
+            out.append(None)
+    if reuse:
+        for (i, _, _), pred in zip(reuse, predict([r[1] for r in reuse], [list(r[2]) for r in reuse])):
+            out[i] = pred
+    return [p for p in out if p is not None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,21 +307,23 @@ class _LatestFrameReader:
 
 
 def stream(
-    predict: Callable[[np.ndarray], ImagePrediction],
+    predict: Callable[..., ImagePrediction],
     source: VideoSource = 0,
     *,
     smoothing: float = 0.5,
     max_faces: int | None = None,
     realtime: bool = True,
     max_frames: int | None = None,
+    detect_every: int = 1,
 ) -> Generator[StreamFrame, None, None]:
-    """See :meth:`EmotionRecognizer.stream`; ``predict`` classifies one BGR frame."""
+    """See :meth:`EmotionRecognizer.stream`; ``predict(frame, boxes=None)`` classifies one BGR frame."""
     cap = open_capture(source)
     info = video_info(cap)
     is_file = not isinstance(source, int) and "://" not in os.fspath(source)
     reader = _LatestFrameReader(cap, info.fps if (realtime and is_file and info.fps) else None, drop=realtime)
     tracker = FaceTracker(smoothing=smoothing)
     times: list[float] = []
+    carried: tuple[Face, ...] | None = None
     try:
         count = 0
         while max_frames is None or count < max_frames:
@@ -297,7 +331,12 @@ def stream(
             if item is None:
                 break
             index, image = item
-            prediction, track_ids = _tracked(tracker, predict(image), max_faces)
+            if detect_every > 1 and count % detect_every and carried is not None:
+                raw = predict(image, boxes=list(carried))
+            else:
+                raw = predict(image)
+                carried = tuple(f.face for f in raw.faces)
+            prediction, track_ids = _tracked(tracker, raw, max_faces)
             now = time.perf_counter()
             times = [t for t in times if now - t < 1.0] + [now]
             fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
