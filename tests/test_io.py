@@ -146,3 +146,48 @@ def test_animated_gif_reads_first_frame(tmp_path: Path) -> None:
     if not cv2.imwritemulti(str(path), frames):  # pragma: no cover - depends on the OpenCV build
         pytest.skip("this OpenCV build cannot write GIF")
     assert load_image(path).shape == (32, 32, 3)
+
+
+def test_pil_images_tensors_tuples_folders_and_urls(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    import torch
+    from PIL import Image
+
+    from emotionnet import EmotionRecognizer
+
+    bgr = cv2.imread(str(ASTRONAUT))
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    assert np.array_equal(load_image(Image.fromarray(rgb)), bgr)
+    gray = Image.fromarray(rgb).convert("L")
+    assert np.array_equal(load_image(gray), cv2.cvtColor(np.asarray(gray), cv2.COLOR_GRAY2BGR))
+    assert np.array_equal(load_image(torch.from_numpy(rgb).permute(2, 0, 1)), bgr)  # torchvision's (C, H, W)
+    assert np.array_equal(load_image(torch.from_numpy(rgb)), bgr)
+    with pytest.raises(errors.InvalidImageError, match="uint8"):
+        load_image(torch.rand(3, 64, 64))
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("b.png", "a.jpg"):
+        cv2.imwrite(str(folder / name), bgr)
+    (folder / "notes.txt").write_text("not an image")
+    recognizer = EmotionRecognizer(device="cpu")
+    results = recognizer.predict(folder)
+    assert [Path(r.source).name for r in results] == ["a.jpg", "b.png"]  # type: ignore[arg-type]
+    assert len(recognizer.predict((ASTRONAUT, Image.fromarray(rgb)))) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(errors.ImageNotFoundError, match="No image files"):
+        recognizer.predict(empty)
+
+    handler = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: handler(*a, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert np.array_equal(load_image(f"{url}/b.png"), bgr)
+        with pytest.raises(errors.ImageReadError, match=f"{url}/missing.png"):  # the URL as given, not mangled
+            load_image(f"{url}/missing.png")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -38,6 +38,9 @@ def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognize
 
 
 def _predict(args: argparse.Namespace) -> int:
+    from .io import list_images
+
+    args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
     if args.json not in (None, "-"):
         from ._outputs import check_output
@@ -295,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     defaults = argparse.ArgumentDefaultsHelpFormatter
     p = sub.add_parser("predict", help="emotions of every face in images", formatter_class=defaults)
-    p.add_argument("images", nargs="+", help="image files")
+    p.add_argument("images", nargs="+", help="image files, folders of images, or http(s) URLs")
     p.add_argument(
         "--json", nargs="?", const="-", metavar="FILE", help="write JSON instead of a table (to FILE, or - for stdout)"
     )

@@ -6,7 +6,7 @@ import math
 import os
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -14,8 +14,14 @@ import numpy as np
 from ._headers import exif_orientation, image_size, truncation
 from .errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
 
-ImageSource = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray
-"""Anything :func:`load_image` accepts."""
+ImageSource = Any
+"""Anything :func:`load_image` accepts: a path or ``http(s)://`` URL, encoded bytes, a NumPy array,
+a PIL image or a torch tensor."""
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".jp2")
+"""File suffixes :func:`list_images` picks from a folder."""
+URL_TIMEOUT = 15.0
+"""Seconds an image URL may take to answer."""
 
 MIN_SIDE = 8
 """Images with a side shorter than this are refused: no face fits."""
@@ -29,10 +35,13 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
     """Read or validate one image and return it as a contiguous ``(H, W, 3)`` BGR uint8 array.
 
     Args:
-        source: A path (``str``/``PathLike``), encoded image bytes (JPEG, PNG, ...), or a uint8
-            array: ``(H, W)`` gray, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``.
+        source: A path (``str``/``PathLike``) or an ``http(s)://`` URL, encoded image bytes (JPEG,
+            PNG, ...), a uint8 array (``(H, W)`` gray, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``),
+            a PIL image, or a uint8 torch tensor (``(C, H, W)`` as torchvision reads images, or
+            ``(H, W, C)``; RGB).
         color: Channel order of a 3/4-channel *array*: ``"bgr"`` (OpenCV's, the default) or
-            ``"rgb"`` (PIL, matplotlib, imageio). Ignored for paths and bytes.
+            ``"rgb"`` (matplotlib, imageio). Ignored for paths, URLs and bytes; PIL images and
+            tensors are always RGB.
 
     Raises:
         ImageNotFoundError: the path does not exist or is a directory.
@@ -48,6 +57,11 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
         return _from_array(source, color)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _decode(bytes(source), "<bytes>")
+    if isinstance(source, str) and source.startswith(("http://", "https://")):
+        return _decode(_download(source), source)
+    foreign = _foreign_array(source)
+    if foreign is not None:
+        return _from_array(foreign, "rgb")
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         check_input_file(path, "image")
@@ -60,8 +74,50 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
             raise ImageReadError(f"Cannot read {str(path)!r}: {exc}") from exc
         return _decode(data, str(path))
     raise InvalidInputError(
-        f"Expected an image path, encoded bytes or a numpy uint8 array, got {type(source).__name__}"
+        "Expected an image path or URL, encoded bytes, a numpy uint8 array, a PIL image or a torch tensor, "
+        f"got {type(source).__name__}"
     )
+
+
+def list_images(folder: str | os.PathLike) -> list[Path]:
+    """The image files directly inside ``folder`` (by :data:`IMAGE_SUFFIXES`), sorted by name.
+
+    Raises:
+        ImageNotFoundError: ``folder`` holds no image file.
+    """
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise ImageNotFoundError(f"No image files ({', '.join(IMAGE_SUFFIXES)}) in the folder {os.fspath(folder)!r}")
+    return files
+
+
+def _foreign_array(source: object) -> np.ndarray | None:
+    """A PIL image or a torch tensor as an RGB ``(H, W[, C])`` array; ``None`` for anything else."""
+    module = type(source).__module__
+    if module.startswith("PIL."):
+        image = source.convert("RGBA" if "A" in source.mode else "RGB")  # type: ignore[attr-defined]
+        return np.asarray(image)
+    if module.startswith("torch") and hasattr(source, "numpy"):
+        array = source.detach().cpu().numpy()  # type: ignore[attr-defined]
+        if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[2] not in (1, 3, 4):
+            array = np.transpose(array, (1, 2, 0))  # (C, H, W), torchvision's layout
+        return np.asarray(array)
+    return None
+
+
+def _download(url: str) -> bytes:
+    """The bytes at ``url``, at most :data:`MAX_FILE_BYTES`, or :class:`ImageReadError`."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=URL_TIMEOUT) as response:
+            data = response.read(MAX_FILE_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ImageReadError(f"Cannot download {url}: {getattr(exc, 'reason', exc)}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageReadError(f"{url} is over the {MAX_FILE_BYTES:,}-byte image limit")
+    return data
 
 
 def check_input_file(path: Path, kind: str) -> None:

@@ -13,7 +13,7 @@ from .backends import BackendName
 from .classifier import Classifier, Precision
 from .detection import FaceDetector
 from .errors import EmotionNetError, InvalidImageError, InvalidInputError
-from .io import ImageSource, check_boxes, load_image
+from .io import ImageSource, check_boxes, list_images, load_image
 from .registry import ModelEntry
 from .results import Box, Face, FacePrediction, ImagePrediction
 
@@ -107,6 +107,16 @@ class EmotionRecognizer:
     @overload
     def predict(
         self,
+        image: list[ImageSource] | tuple[ImageSource, ...],
+        *,
+        boxes: Sequence[Sequence[Box]] | None = None,
+        color: Literal["bgr", "rgb"] = "bgr",
+        on_error: OnError = "raise",
+    ) -> list[ImagePrediction]: ...
+
+    @overload
+    def predict(
+        self,
         image: ImageSource,
         *,
         boxes: Sequence[Box] | None = None,
@@ -114,19 +124,9 @@ class EmotionRecognizer:
         on_error: OnError = "raise",
     ) -> ImagePrediction: ...
 
-    @overload
     def predict(
         self,
-        image: list[ImageSource],
-        *,
-        boxes: Sequence[Sequence[Box]] | None = None,
-        color: Literal["bgr", "rgb"] = "bgr",
-        on_error: OnError = "raise",
-    ) -> list[ImagePrediction]: ...
-
-    def predict(
-        self,
-        image: ImageSource | list[ImageSource],
+        image: ImageSource | list[ImageSource] | tuple[ImageSource, ...],
         *,
         boxes: Sequence[Box] | Sequence[Sequence[Box]] | None = None,
         color: Literal["bgr", "rgb"] = "bgr",
@@ -135,8 +135,9 @@ class EmotionRecognizer:
         """Detect faces and classify their emotions.
 
         Args:
-            image: A path, encoded bytes or a uint8 array (see :func:`emotionnet.load_image`),
-                or a list of these (returns a list; all faces are batched together).
+            image: A path or URL, encoded bytes, a uint8 array, a PIL image or a torch tensor
+                (see :func:`emotionnet.load_image`); or a list or tuple of these, or a folder (each
+                returns a list, one result per image; all faces are batched together).
             boxes: Classify these ``(x, y, w, h)`` boxes (or :class:`Face` objects, whose
                 landmarks then level the eyes) instead of detecting: a list for one image, one
                 such list per image when ``image`` is a list.
@@ -160,6 +161,10 @@ class EmotionRecognizer:
         """
         if on_error not in ("raise", "return"):
             raise InvalidInputError(f"on_error must be 'raise' or 'return', got {on_error!r}")
+        if isinstance(image, (str, os.PathLike)) and os.path.isdir(image):
+            image = [str(p) for p in list_images(image)]  # a folder: one result per image file in it
+        elif isinstance(image, tuple):
+            image = list(image)
         if isinstance(image, list):
             if not image:
                 raise InvalidInputError("predict() got an empty list; pass at least one image")

@@ -114,7 +114,7 @@ class EmotionPredictor:
                 preds = self.recognizer.classify_faces(arrays)  # type: ignore[arg-type]
                 results = {i: (p,) for i, p in zip(good, preds)}
             else:
-                found = self.recognizer.predict(arrays)  # type: ignore[arg-type]
+                found = self.recognizer.predict(arrays)
                 results = {i: tuple(p.faces) for i, p in zip(good, found)}
         rows: list[dict[str, Any]] = []
         for i, source in enumerate(ids):
