@@ -32,6 +32,10 @@ EXPECTED = [
     "OfflineError",
     "OutputError",
     "ServerError",
+    "SkippedFramesWarning",
+    "StreamFrame",
+    "VideoFaceRow",
+    "VideoPrediction",
     "VideoReadError",
     "WeightsError",
     "WeightsFile",
@@ -40,6 +44,7 @@ EXPECTED = [
     "create_model",
     "get_model_entry",
     "list_models",
+    "list_images",
     "load_image",
     "load_model",
     "register_model",
@@ -75,3 +80,16 @@ def test_error_tree() -> None:
     assert issubclass(errors.ModelNotFoundError, LookupError)
     assert issubclass(errors.OfflineError, ConnectionError)
     assert issubclass(errors.ChecksumError, OSError)
+
+
+def test_api_page_lists_exactly_the_public_names() -> None:
+    """docs/api.md is checked against __all__: every public name is documented, nothing else is
+    claimed to be importable from emotionnet."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    documented = set(re.findall(r"^- `([A-Za-z_]+)", page, re.M)) | set(re.findall(r"^### `([A-Za-z_]+)", page, re.M))
+    public = set(emotionnet.__all__) - {"__version__"}
+    assert public - documented == set(), "public but not on docs/api.md"
+    assert documented - public == set(), "on docs/api.md but not importable from emotionnet"

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         VideoReadError as VideoReadError,
         WeightsError as WeightsError,
     )
-    from .io import load_image as load_image
+    from .io import list_images as list_images, load_image as load_image
     from .labels import EMOTIONS as EMOTIONS, Emotion as Emotion
     from .model import EmotionNet as EmotionNet, create_model as create_model
     from .preprocessing import FacePreprocess as FacePreprocess
@@ -51,12 +51,15 @@ if TYPE_CHECKING:
         register_model as register_model,
     )
     from .results import Face as Face, FacePrediction as FacePrediction, ImagePrediction as ImagePrediction
+    from .video import SkippedFramesWarning as SkippedFramesWarning, StreamFrame as StreamFrame
+    from .video_results import VideoFaceRow as VideoFaceRow, VideoPrediction as VideoPrediction
 
 _EXPORTS: dict[str, str] = {
     "annotate": "drawing",
     "FaceDetector": "detection",
     "resolve_device": "device",
     "load_image": "io",
+    "list_images": "io",
     "Emotion": "labels",
     "EMOTIONS": "labels",
     "EmotionNet": "model",
@@ -73,6 +76,10 @@ _EXPORTS: dict[str, str] = {
     "Face": "results",
     "FacePrediction": "results",
     "ImagePrediction": "results",
+    "SkippedFramesWarning": "video",
+    "StreamFrame": "video",
+    "VideoFaceRow": "video_results",
+    "VideoPrediction": "video_results",
     **{name: "errors" for name in _errors.__all__},
 }
 

@@ -48,11 +48,14 @@ def _predict(args: argparse.Namespace) -> int:
         check_output(args.json, inputs=args.images)
     recognizer = _recognizer(args, tta=args.tta == "flip")
     results = []
-    for path in args.images:  # one at a time: a bad file is reported and the rest go on
+    from tqdm.auto import tqdm
+
+    bar = tqdm(args.images, unit="image", disable=None if not args.no_progress else True, leave=False)
+    for path in bar:  # one at a time: a bad file is reported and the rest go on
         try:
             results.append((path, recognizer.predict(path)))
         except EmotionNetError as exc:
-            print(f"error: {path}: {exc}", file=sys.stderr)
+            bar.write(f"error: {path}: {exc}", file=sys.stderr)
             results.append((path, exc))
     for path, result in results:
         if path in targets and not isinstance(result, Exception):
@@ -303,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", nargs="?", const="-", metavar="FILE", help="write JSON instead of a table (to FILE, or - for stdout)"
     )
     p.add_argument("--save-annotated", metavar="DIR", help="write annotated PNGs here")
+    p.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)"
+    )
     _common(p)
     p.add_argument("--tta", nargs="?", const="flip", default="none", choices=["none", "flip"], help="test-time views")
     p.set_defaults(func=_predict)
