@@ -184,3 +184,20 @@ def test_weights_of_another_architecture(tmp_path: Path, tiny_files: dict[str, b
     (tmp_path / "config.json").write_bytes(tiny_files["config.json"])
     with pytest.raises(errors.WeightsError, match="does not fit"):
         emotionnet.load_model(tmp_path)
+
+
+def test_prefixes_say_where_a_model_comes_from(
+    hub: FakeHub, tiny_files: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit = hub.add("org/tiny", tiny_files)
+    local = tmp_path / "org" / "tiny"
+    local.mkdir(parents=True)
+    for name, data in tiny_files.items():
+        (local / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(errors.ModelNotFoundError, match="local-dir:org/tiny"):
+        emotionnet.load_model("org/tiny")  # a folder and a repo id at once: refused, not guessed
+    assert emotionnet.load_model("local-dir:org/tiny").input_size == 48
+    assert emotionnet.load_model("hf-hub:org/tiny", revision=commit).input_size == 48
+    with pytest.raises(errors.ModelNotFoundError, match="model folder"):
+        emotionnet.load_model("local-dir:nowhere")

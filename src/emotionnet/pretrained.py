@@ -15,6 +15,10 @@ from .model import WEIGHTS_NAME, EmotionNet, load_weights
 from .registry import ModelEntry, get_model_entry, list_models
 
 CONFIG_NAME = "config.json"
+HUB_PREFIX = "hf-hub:"
+"""``load_model("hf-hub:owner/name")`` always means the Hugging Face Hub."""
+LOCAL_PREFIX = "local-dir:"
+"""``load_model("local-dir:path")`` always means a local folder."""
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -30,8 +34,11 @@ def load_model(
 
     Args:
         model: ``"default"``, a registered name (see :func:`list_models`), a
-            :class:`ModelEntry`, a local directory written by ``save_pretrained``, or a Hub repo
-            id (``"owner/name"``) holding ``config.json`` + ``model.safetensors``.
+            :class:`ModelEntry`, a folder written by ``save_pretrained`` (``"local-dir:PATH"``,
+            or any path that is not ``owner/name``-shaped), or a Hub repo holding
+            ``config.json`` + ``model.safetensors`` (``"hf-hub:owner/name"``, or a bare
+            ``"owner/name"`` when no local folder of that name exists: an ambiguous bare name is
+            refused).
         revision: Hub revision for a repo id (pin a 40-hex commit for reproducibility).
             Registered names are already pinned.
         device: Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``).
@@ -58,16 +65,23 @@ def load_model(
             labels=list(entry.labels),
         )
         return load_weights(net, path, dev)
-    path = Path(model)
-    if path.is_dir():
+    name = os.fspath(model)
+    if name.startswith(LOCAL_PREFIX) or (not name.startswith(HUB_PREFIX) and not _REPO_ID.match(name)):
+        path = Path(name.removeprefix(LOCAL_PREFIX))
+        if not path.is_dir():
+            known = ", ".join(list_models()) or "none registered yet"
+            raise ModelNotFoundError(
+                f"Unknown model {name!r}: not a registered name ({known}) nor a model folder; "
+                "a Hub repo is written 'hf-hub:owner/name'"
+            )
         return _from_folder(path).to(dev)
-    name = str(model)
-    if not _REPO_ID.match(name) or path.exists():
-        known = ", ".join(list_models()) or "none registered yet"
+    if not name.startswith(HUB_PREFIX) and Path(name).exists():
         raise ModelNotFoundError(
-            f"Unknown model {name!r}: not a registered name ({known}), a model directory, "
-            "or an 'owner/name' Hub repo id"
+            f"{name!r} is both a local folder and a Hub repo id; write 'local-dir:{name}' or 'hf-hub:{name}'"
         )
+    name = name.removeprefix(HUB_PREFIX)
+    if not _REPO_ID.match(name):
+        raise ModelNotFoundError(f"{name!r} is not a Hub repo id ('owner/name')")
     # Both files through emotionnet.hub, so Hub failures arrive as emotionnet errors, then load locally.
     hub = {"revision": revision, "cache_dir": cache_dir, "force_download": force_download}
     config = download(name, CONFIG_NAME, **hub)  # type: ignore[arg-type]
