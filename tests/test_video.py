@@ -180,3 +180,13 @@ def test_predict_on_face_objects_keeps_their_landmarks(recognizer: EmotionRecogn
     found = recognizer.predict(ASTRONAUT)
     again = recognizer.predict(ASTRONAUT, boxes=[found[0].face])
     assert again[0].face == found[0].face and again[0].scores == found[0].scores
+
+
+def test_annotated_video_codec_follows_the_suffix(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    webm = tmp_path / "annotated.webm"
+    recognizer.analyze_video(PEXELS, end=1.0, output_video=webm, progress=False)
+    cap = cv2.VideoCapture(str(webm))
+    codec = int(cap.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode()
+    assert codec == "VP80" and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) in range(20, 30)  # VP8: browsers play it
+    with pytest.raises(errors.OutputError, match="webm"):
+        recognizer.analyze_video(PEXELS, end=1.0, output_video=tmp_path / "out.gif", progress=False)

@@ -333,7 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--detect-every", type=_positive_int, default=1, metavar="K", help="detect faces on every K-th analysed frame"
     )
     p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
-    p.add_argument("--out-video", "--out", dest="out", metavar="MP4", help="write an annotated video here")
+    p.add_argument(
+        "--out-video",
+        "--out",
+        dest="out",
+        metavar="VIDEO",
+        help="write an annotated video: .webm plays in browsers, .mp4",
+    )
     p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")
     p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
     p.add_argument("--plot", metavar="PNG", help="save the probability timeline (needs matplotlib)")
