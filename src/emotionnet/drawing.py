@@ -47,12 +47,49 @@ def annotate(
     canvas = load_image(image).copy()
     faces = (prediction,) if isinstance(prediction, FacePrediction) else prediction.faces
     for face in faces:
-        _draw_face(canvas, face, bars=bars, landmarks=landmarks, prefix=label)
+        _draw_face(canvas, face, landmarks=landmarks, prefix=label)
+    if bars:
+        placed: list[Rect] = []
+        boxes = [_rect(f.box) for f in faces]
+        for face in faces:
+            panel = _place_panel(canvas.shape[1], canvas.shape[0], _rect(face.box), boxes + placed)
+            placed.append(panel)
+            _draw_bars(canvas, face, panel)
     return canvas
 
 
-def _draw_face(canvas: np.ndarray, face: FacePrediction, *, bars: bool, landmarks: bool, prefix: str | None) -> None:
-    h, w = canvas.shape[:2]
+Rect = tuple[int, int, int, int]  # x0, y0, x1, y1
+
+
+def _rect(box: tuple[float, float, float, float]) -> Rect:
+    x, y, w, h = (round(v) for v in box)
+    return x, y, x + w, y + h
+
+
+def _overlap(a: Rect, b: Rect) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _place_panel(width: int, height: int, face: Rect, taken: list[Rect]) -> Rect:
+    """Where a face's bar panel goes: right, left, below or above its box, inside the image, on
+    the spot that covers the least of the other faces and panels (group photos)."""
+    x0, y0, x1, y1 = face
+    row = max(9, min((y1 - y0) // 7, 18))
+    pw, ph = 80, 7 * row
+    spots = [(x1 + 4, y0), (x0 - pw - 4, y0), (x0, y1 + 4), (x0, y0 - ph - 22)]
+    best: tuple[int, int, Rect] | None = None
+    for rank, (left, top) in enumerate(spots):
+        left, top = min(max(left, 0), max(width - pw, 0)), min(max(top, 0), max(height - ph, 0))
+        rect = (left, top, left + pw, top + ph)
+        cost = sum(_overlap(rect, other) for other in taken if other != face)
+        if best is None or (cost, rank) < best[:2]:
+            best = (cost, rank, rect)
+    assert best is not None
+    return best[2]
+
+
+def _draw_face(canvas: np.ndarray, face: FacePrediction, *, landmarks: bool, prefix: str | None) -> None:
+    h = canvas.shape[0]
     x, y, bw, bh = (round(v) for v in face.box)
     color = COLORS[face.emotion]
     thick = max(1, round(min(bw, bh) / 60))
@@ -66,12 +103,11 @@ def _draw_face(canvas: np.ndarray, face: FacePrediction, *, bars: bool, landmark
     if landmarks and face.landmarks:
         for px, py in face.landmarks:
             cv2.circle(canvas, (int(px), int(py)), thick + 1, (0, 255, 0), -1, cv2.LINE_AA)
-    if bars:
-        _draw_bars(canvas, face, x + bw + 4 if x + bw + 80 < w else max(x - 84, 0), y, max(bh, 70))
 
 
-def _draw_bars(canvas: np.ndarray, face: FacePrediction, left: int, top: int, height: int) -> None:
-    row = max(9, min(height // 7, 18))
+def _draw_bars(canvas: np.ndarray, face: FacePrediction, panel: Rect) -> None:
+    left, top = panel[0], panel[1]
+    row = (panel[3] - panel[1]) // 7
     scale = row / 30
     for i, (emotion, p) in enumerate(zip(EMOTIONS, face.scores)):
         y = top + i * row

@@ -159,7 +159,8 @@ class VideoPrediction:
         from .drawing import COLORS
 
         tracks = self.track_ids or (0,)
-        fig, axes = plt.subplots(len(tracks), 1, figsize=(10, 2.6 * len(tracks)), sharex=True, squeeze=False)
+        height = 2.2 * len(tracks) + 0.8  # inches: one panel per track, then a header for title and legend
+        fig, axes = plt.subplots(len(tracks), 1, figsize=(10, height), sharex=True, squeeze=False)
         for ax, track in zip(axes[:, 0], tracks):
             rows = [r for r in self.rows if r.track_id == track]
             times = [r.time if self.fps else r.frame for r in rows]
@@ -170,10 +171,11 @@ class VideoPrediction:
                 )
             ax.set_ylim(0, 1)
             ax.set_ylabel(f"track {track}" if rows else "no faces")
-        axes[0, 0].legend(loc="upper right", ncol=7, fontsize=8)
         axes[-1, 0].set_xlabel("time (s)" if self.fps else "frame")
-        fig.suptitle(f"{os.path.basename(self.source)}: emotion probabilities per face track")
-        fig.tight_layout()
+        fig.suptitle(f"{os.path.basename(self.source)}: emotion probabilities per face track", y=1 - 0.05 / height)
+        handles, names = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="upper center", ncol=7, fontsize=8, bbox_to_anchor=(0.5, 1 - 0.3 / height))
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))  # the legend sits above the first track, not on it
         with atomic_path(out) as tmp:
             fig.savefig(tmp, dpi=100, format="png")
         plt.close(fig)
