@@ -305,10 +305,14 @@ def test_api_arguments_get_typed_errors(recognizer: EmotionRecognizer, tmp_path:
         recognizer.predict(ASTRONAUT, on_error="ignore")  # type: ignore[arg-type]
     with pytest.raises(errors.InvalidInputError):
         FaceDetector(min_face_size=-5)
-    for config in ('{"widths": 5', "[1, 2]", '{"widths": [1, 2, 3]}'):
+    for config in ('{"widths": 5', "[1, 2]", '{"widths": [1, 2, 3]}', '{"widths": 5}', '{"fc": [1, "a"]}'):
         (tmp_path / "config.json").write_text(config)
         with pytest.raises(errors.WeightsError, match="config"):
             load_model(tmp_path)
+    # a config that claims a 20-billion-parameter network is refused before anything is allocated
+    (tmp_path / "config.json").write_text('{"widths": [16384, 16384, 16384, 16384], "fc": [16384, 16384]}')
+    with pytest.raises(errors.WeightsError, match="parameters"):
+        load_model(tmp_path)
 
 
 # 12 and "also": CLI ------------------------------------------------------------------------------------------------

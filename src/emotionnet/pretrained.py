@@ -15,6 +15,8 @@ from .model import WEIGHTS_NAME, EmotionNet, load_weights
 from .registry import ModelEntry, get_model_entry, list_models
 
 CONFIG_NAME = "config.json"
+MAX_PARAMS = 500_000_000
+"""A ``config.json`` describing a larger network is refused before anything is allocated."""
 HUB_PREFIX = "hf-hub:"
 """``load_model("hf-hub:owner/name")`` always means the Hugging Face Hub."""
 LOCAL_PREFIX = "local-dir:"
@@ -91,6 +93,7 @@ def load_model(
 
 def _from_folder(folder: Path) -> EmotionNet:
     """``EmotionNet.from_pretrained`` on a local folder, with a broken ``config.json`` reported as such."""
+    _check_config(folder / CONFIG_NAME)
     try:
         return EmotionNet.from_pretrained(folder)
     except EmotionNetError:
@@ -100,3 +103,29 @@ def _from_folder(folder: Path) -> EmotionNet:
             f"{folder / CONFIG_NAME} is not a valid EmotionNet config ({type(exc).__name__}: {exc}); "
             "expected the config.json written by save_pretrained"
         ) from exc
+
+
+def _check_config(path: Path) -> None:
+    """Refuse a ``config.json`` whose network would be absurdly large before anything is allocated
+    (a file can claim widths that need terabytes).
+
+    Raises:
+        WeightsError: not JSON, not an object, or sizes outside sane bounds.
+    """
+    import json
+
+    try:
+        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise WeightsError(f"{path} is not a valid EmotionNet config (not JSON: {exc})") from exc
+    if not isinstance(config, dict):
+        raise WeightsError(f"{path} is not a valid EmotionNet config (a JSON object is expected)")
+    widths, fc = config.get("widths", [32, 64, 128, 256]), config.get("fc", [1024, 1024])
+    side, classes = config.get("input_size", 48), config.get("num_classes", 7)
+    sizes = [*widths, *fc, side, classes] if isinstance(widths, list) and isinstance(fc, list) else [None]
+    if len(sizes) != 8 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in sizes):
+        raise WeightsError(f"{path} is not a valid EmotionNet config (4 widths, 2 fc, input_size: positive ints)")
+    convs = sum(9 * (a + b) * b for a, b in zip([1, *widths[:-1]], widths))
+    params = convs + widths[-1] * (side // 16) ** 2 * fc[0] + fc[0] * fc[-1] + fc[-1] * classes
+    if params > MAX_PARAMS:
+        raise WeightsError(f"{path} describes a network of {params:,} parameters, over the {MAX_PARAMS:,} limit")

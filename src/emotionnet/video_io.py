@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .errors import InvalidInputError, VideoReadError
-from .io import check_input_file
+from .io import MAX_PIXELS, check_input_file
 
 VideoSource = int | str | os.PathLike
 """A camera index, a video file path, or a stream URL (``rtsp://``, ``http://``)."""
@@ -52,6 +52,12 @@ def open_capture(source: VideoSource) -> cv2.VideoCapture:
     cap = cv2.VideoCapture(text)
     if not cap.isOpened():
         raise VideoReadError(f"OpenCV cannot open {text!r} as a video (unsupported format or corrupt file)")
+    info = video_info(cap)
+    if info.width * info.height > MAX_PIXELS:
+        cap.release()
+        raise VideoReadError(
+            f"{text!r} has {info.width}x{info.height} frames, over the {MAX_PIXELS:,}-pixel limit; downscale it first"
+        )
     ok = cap.grab()
     if not ok:
         cap.release()
