@@ -39,7 +39,8 @@ def _files(tmp: Path) -> dict[str, tuple[Path, type[Exception] | None]]:
         if data is not None:
             path.write_bytes(data)
         out[name] = (path, err)
-    out["a directory"] = (tmp, errors.ImageNotFoundError)
+    (tmp / "no images here").mkdir()
+    out["a folder without images"] = (tmp / "no images here", errors.ImageNotFoundError)
     if MEDIA.is_dir():
         for name in ("Image_with_alpha.png", "BWPictureHuman.jpg"):
             shutil.copy(MEDIA / name, tmp / name)

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
         register_model as register_model,
     )
     from .results import Face as Face, FacePrediction as FacePrediction, ImagePrediction as ImagePrediction
-    from .video import SkippedFramesWarning as SkippedFramesWarning, StreamFrame as StreamFrame
+    from .stream import StreamFrame as StreamFrame
+    from .video import SkippedFramesWarning as SkippedFramesWarning
     from .video_results import VideoFaceRow as VideoFaceRow, VideoPrediction as VideoPrediction
 
 _EXPORTS: dict[str, str] = {
@@ -77,7 +78,7 @@ _EXPORTS: dict[str, str] = {
     "FacePrediction": "results",
     "ImagePrediction": "results",
     "SkippedFramesWarning": "video",
-    "StreamFrame": "video",
+    "StreamFrame": "stream",
     "VideoFaceRow": "video_results",
     "VideoPrediction": "video_results",
     **{name: "errors" for name in _errors.__all__},

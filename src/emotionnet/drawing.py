@@ -125,3 +125,11 @@ def _draw_bars(canvas: np.ndarray, face: FacePrediction, panel: Rect) -> None:
             1,
             cv2.LINE_AA,
         )
+
+
+def draw_tracks(image: np.ndarray, prediction: ImagePrediction, track_ids: tuple[int, ...]) -> np.ndarray:
+    """A copy of a video frame with each face's box, ``#track`` label and probability bars."""
+    canvas = image
+    for face, track_id in zip(prediction.faces, track_ids):
+        canvas = annotate(canvas, face, bars=True, label=f"#{track_id}")
+    return canvas

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import cv2
 
 from .errors import InvalidInputError, ServerError
-from .video import StreamFrame
+from .stream import StreamFrame
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>emotionnet live</title>

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import torch
 
     from .model import EmotionNet
-    from .video import StreamFrame
+    from .stream import StreamFrame
     from .video_results import VideoPrediction
 
 
@@ -329,7 +329,7 @@ class EmotionRecognizer:
         Raises:
             VideoReadError: the camera or URL cannot be opened. ImageNotFoundError: no such file.
         """
-        from .video import stream
+        from .stream import stream
 
         return stream(
             self.predict,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InvalidInputError
-from .results import Box
+from .labels import EMOTIONS
+from .results import Box, FacePrediction, ImagePrediction
 
 
 def iou(a: Box, b: Box) -> float:
@@ -92,3 +93,21 @@ class FaceTracker:
         """Forget all tracks (ids restart at 1)."""
         self._tracks.clear()
         self._next_id = 1
+
+
+def track_faces(
+    tracker: FaceTracker, prediction: ImagePrediction, max_faces: int | None
+) -> tuple[ImagePrediction, tuple[int, ...]]:
+    """Match ``prediction``'s faces (the ``max_faces`` first) to ``tracker``'s tracks.
+
+    Returns:
+        The prediction with smoothed probabilities, and each face's track id.
+    """
+    faces = prediction.faces[:max_faces] if max_faces else prediction.faces
+    if not faces:
+        tracker.update([], np.zeros((0, len(EMOTIONS))))
+        return prediction, ()
+    matched = tracker.update([f.box for f in faces], np.array([f.scores for f in faces]))
+    smoothed = tuple(FacePrediction(f.face, scores) for f, (_, scores) in zip(faces, matched))
+    out = ImagePrediction(smoothed, prediction.width, prediction.height, prediction.source)
+    return out, tuple(track_id for track_id, _ in matched)

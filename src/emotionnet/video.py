@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-import time
 import warnings
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -17,11 +14,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._outputs import atomic_path, check_output
-from .drawing import annotate
+from .drawing import draw_tracks
 from .errors import Interrupted, InvalidInputError, OutputError
-from .results import Face, FacePrediction, ImagePrediction
-from .tracking import FaceTracker
-from .video_io import FrameReport, VideoFrame, VideoSource, iter_frames, open_capture, video_info
+from .results import Face, ImagePrediction
+from .tracking import FaceTracker, track_faces
+from .video_io import FrameReport, VideoFrame, iter_frames, open_capture, video_info
 from .video_results import VideoFaceRow, VideoPrediction
 
 CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".webm": "VP80", ".mkv": "VP80"}
@@ -35,26 +32,6 @@ optionally the faces to classify in each, instead of detecting), one prediction 
 
 class SkippedFramesWarning(UserWarning):
     """Some frames of a video could not be decoded; the run went on without them."""
-
-
-def _tracked(
-    tracker: FaceTracker, prediction: ImagePrediction, max_faces: int | None
-) -> tuple[ImagePrediction, tuple[int, ...]]:
-    faces = prediction.faces[:max_faces] if max_faces else prediction.faces
-    if not faces:
-        tracker.update([], np.zeros((0, 7)))
-        return prediction, ()
-    matched = tracker.update([f.box for f in faces], np.array([f.scores for f in faces]))
-    smoothed = tuple(FacePrediction(f.face, scores) for f, (_, scores) in zip(faces, matched))
-    out = ImagePrediction(smoothed, prediction.width, prediction.height, prediction.source)
-    return out, tuple(track_id for track_id, _ in matched)
-
-
-def _draw(image: np.ndarray, prediction: ImagePrediction, track_ids: tuple[int, ...]) -> np.ndarray:
-    canvas = image
-    for face, track_id in zip(prediction.faces, track_ids):
-        canvas = annotate(canvas, face, bars=True, label=f"#{track_id}")
-    return canvas
 
 
 def check_video_args(
@@ -164,7 +141,7 @@ def analyze_video(
             preds = dict(zip((f.index for f in todo), _predict_frames(predict, todo, detect_every, carried)))
             for frame in batch:
                 if frame.index in preds:
-                    last = _tracked(tracker, preds[frame.index], max_faces)
+                    last = track_faces(tracker, preds[frame.index], max_faces)
                     counts["analyzed"] += 1
                     rows.extend(
                         VideoFaceRow(frame.index, frame.time, tid, face) for face, tid in zip(last[0].faces, last[1])
@@ -173,7 +150,7 @@ def analyze_video(
                     image = frame.image if frame.image is not None else last_image
                     if image is None:
                         image = np.zeros((info.height, info.width, 3), np.uint8)
-                    writer.write(_draw(image, *last) if last is not None else image)
+                    writer.write(draw_tracks(image, *last) if last is not None else image)
                     last_image = image
             bar.update(len(batch))
 
@@ -233,123 +210,3 @@ def _predict_frames(
         for (i, _, _), pred in zip(reuse, predict([r[1] for r in reuse], [list(r[2]) for r in reuse])):
             out[i] = pred
     return [p for p in out if p is not None]
-
-
-@dataclass(frozen=True, eq=False)
-class StreamFrame:
-    """One analysed frame of a live source.
-
-    Attributes:
-        index: Frame number since the source was opened.
-        image: The frame (BGR).
-        prediction: Faces with smoothed probabilities, in detector order.
-        track_ids: The track id of each face in ``prediction``.
-        fps: Frames analysed per second, averaged over the last second or so.
-        dropped: Frames the source produced that were dropped to keep up, so far.
-    """
-
-    index: int
-    image: np.ndarray
-    prediction: ImagePrediction
-    track_ids: tuple[int, ...]
-    fps: float
-    dropped: int
-
-    def annotated(self) -> np.ndarray:
-        """The frame with boxes, track ids, labels and probability bars drawn."""
-        return _draw(self.image, self.prediction, self.track_ids)
-
-
-class _LatestFrameReader:
-    """Reads a capture on a thread and keeps only the newest frame, so analysis never lags behind.
-
-    With ``drop=False`` (a file analysed as fast as possible) the reader waits for each frame to
-    be taken instead of replacing it.
-    """
-
-    def __init__(self, cap: cv2.VideoCapture, realtime_fps: float | None, drop: bool = True) -> None:
-        self.cap, self.realtime_fps, self.drop = cap, realtime_fps, drop
-        self.cond = threading.Condition()
-        self.frame: tuple[int, np.ndarray] | None = None
-        self.produced = self.consumed = 0
-        self.done = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        start, index = time.perf_counter(), 0
-        while not self.done:
-            ok, image = self.cap.read()
-            if not ok:
-                break
-            if self.realtime_fps:  # a file played as if it were a camera
-                delay = start + index / self.realtime_fps - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-            with self.cond:
-                while not self.drop and self.frame is not None and not self.done:
-                    self.cond.wait(timeout=1.0)
-                self.frame = (index, image)
-                self.produced += 1
-                self.cond.notify()
-            index += 1
-        with self.cond:
-            self.done = True
-            self.cond.notify()
-
-    def next(self) -> tuple[int, np.ndarray] | None:
-        with self.cond:
-            while self.frame is None and not self.done:
-                self.cond.wait(timeout=1.0)
-            item, self.frame = self.frame, None
-            if item is not None:
-                self.consumed += 1
-            self.cond.notify()
-            return item
-
-    def stop(self) -> None:
-        with self.cond:
-            self.done = True
-            self.cond.notify_all()
-        self.thread.join(timeout=5)
-
-
-def stream(
-    predict: Callable[..., ImagePrediction],
-    source: VideoSource = 0,
-    *,
-    smoothing: float = 0.5,
-    max_faces: int | None = None,
-    realtime: bool = True,
-    max_frames: int | None = None,
-    detect_every: int = 1,
-) -> Generator[StreamFrame, None, None]:
-    """See :meth:`EmotionRecognizer.stream`; ``predict(frame, boxes=None)`` classifies one BGR frame."""
-    cap = open_capture(source)
-    info = video_info(cap)
-    is_file = not isinstance(source, int) and "://" not in os.fspath(source)
-    reader = _LatestFrameReader(cap, info.fps if (realtime and is_file and info.fps) else None, drop=realtime)
-    tracker = FaceTracker(smoothing=smoothing)
-    times: list[float] = []
-    carried: tuple[Face, ...] | None = None
-    try:
-        count = 0
-        while max_frames is None or count < max_frames:
-            item = reader.next()
-            if item is None:
-                break
-            index, image = item
-            if detect_every > 1 and count % detect_every and carried is not None:
-                raw = predict(image, boxes=list(carried))
-            else:
-                raw = predict(image)
-                carried = tuple(f.face for f in raw.faces)
-            prediction, track_ids = _tracked(tracker, raw, max_faces)
-            now = time.perf_counter()
-            times = [t for t in times if now - t < 1.0] + [now]
-            fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
-            yield StreamFrame(index, image, prediction, track_ids, fps, reader.produced - reader.consumed)
-            count += 1
-    finally:
-        reader.stop()
-        cap.release()

@@ -1,0 +1,255 @@
+"""What each inference subcommand of ``emotionnet`` does (``cli.py`` holds the parser and exit codes)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import EmotionNetError, InvalidInputError, OutputError
+from .labels import EMOTIONS
+
+if TYPE_CHECKING:
+    from .recognizer import EmotionRecognizer
+
+
+def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognizer:
+    """The recognizer the common options (``_common``) describe."""
+    from .detection import FaceDetector
+    from .recognizer import EmotionRecognizer
+
+    if args.detector == "haar":
+        detector = FaceDetector("haar", min_face_size=args.min_face_size)
+    else:
+        detector = FaceDetector("yunet", model=args.detector, min_face_size=args.min_face_size, threads=args.threads)
+    return EmotionRecognizer(
+        args.model,
+        detector=detector,
+        device=args.device,
+        backend=args.backend,
+        precision=args.precision,
+        threads=args.threads,
+        tta=tta,
+    )
+
+
+def predict(args: argparse.Namespace) -> int:
+    from .io import list_images
+
+    args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
+    targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
+    if args.json not in (None, "-"):
+        from ._outputs import check_output
+
+        check_output(args.json, inputs=args.images)
+    recognizer = _recognizer(args, tta=args.tta == "flip")
+    results = []
+    from tqdm.auto import tqdm
+
+    bar = tqdm(args.images, unit="image", disable=None if not args.no_progress else True, leave=False)
+    for path in bar:  # one at a time: a bad file is reported and the rest go on
+        try:
+            results.append((path, recognizer.predict(path)))
+        except EmotionNetError as exc:
+            bar.write(f"error: {path}: {exc}", file=sys.stderr)
+            results.append((path, exc))
+    for path, result in results:
+        if path in targets and not isinstance(result, Exception):
+            _save_annotated(path, result, targets[path])
+    if args.json:
+        print(
+            json.dumps(
+                [r.to_dict() if not isinstance(r, Exception) else _error_dict(p, r) for p, r in results], indent=2
+            )
+        )
+    else:
+        for path, result in results:
+            if not isinstance(result, Exception):
+                print(_table(path, result))
+    return 0 if not any(isinstance(r, Exception) for _, r in results) else 1
+
+
+def _error_dict(path: str, exc: Exception) -> dict[str, object]:
+    return {"source": path, "faces": [], "error": {"type": type(exc).__name__, "message": str(exc)}}
+
+
+def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
+    """One output PNG per input in ``folder``, checked before any work: names made unique when
+    inputs from different folders share a file name, never an input file."""
+    from ._outputs import check_output
+
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--save-annotated {folder!r} is a file; give a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    targets: dict[str, Path] = {}
+    taken: set[str] = set()
+    for path in dict.fromkeys(images):
+        stem, n = Path(path).stem, 1
+        name = f"{stem}_annotated.png"
+        while name in taken:
+            n += 1
+            name = f"{stem}_annotated-{n}.png"
+        taken.add(name)
+        targets[path] = check_output(out / name, inputs=images)
+    return targets
+
+
+def _save_annotated(path: str, result: object, target: Path) -> None:
+    import cv2
+
+    from ._outputs import atomic_path
+    from .drawing import annotate
+
+    with atomic_path(target) as tmp:
+        if not cv2.imwrite(str(tmp), annotate(path, result)):  # type: ignore[arg-type]
+            raise OutputError(f"Cannot write {str(target)!r}")
+    print(f"saved {target}", file=sys.stderr)
+
+
+def _table(path: str, result: object) -> str:
+    from .results import ImagePrediction
+
+    assert isinstance(result, ImagePrediction)
+    head = f"{path}  {result.width}x{result.height}  "
+    if not result.faces:
+        return head + "no faces found"
+    short = [e.value[:4] for e in EMOTIONS]
+    lines = [
+        head + f"{len(result)} face{'s' if len(result) > 1 else ''}",
+        f"  {'#':>2}  {'box x,y,w,h':<20} {'det':>4}  {'emotion':<9}" + "".join(f"{s:>6}" for s in short),
+    ]
+    for i, face in enumerate(result, 1):
+        box = ",".join(str(round(v)) for v in face.box)
+        probs = "".join(f"{p:6.2f}" for p in face.scores)
+        lines.append(f"  {i:>2}  {box:<20} {face.detection_score:4.2f}  {face.emotion.value:<9}{probs}")
+    return "\n".join(lines)
+
+
+def video(args: argparse.Namespace) -> int:
+    from ._outputs import check_output
+    from .errors import Interrupted
+    from .video_results import import_pyplot
+
+    outputs = [o for o in (args.out, args.csv, args.json, args.plot) if o]
+    for target in outputs:  # before the work, not after it
+        check_output(target, inputs=[args.input])
+    if len({os.path.realpath(o) for o in outputs}) < len(outputs):
+        raise InvalidInputError("--out, --csv, --json and --plot must name different files")
+    if args.plot:
+        import_pyplot()
+    recognizer = _recognizer(args)
+    code = 0
+    try:
+        result = recognizer.analyze_video(
+            args.input,
+            every_n_frames=args.every,
+            start=args.start,
+            end=args.end,
+            max_faces=args.max_faces,
+            smoothing=args.smoothing,
+            output_video=args.out,
+            progress=not args.no_progress,
+            detect_every=args.detect_every,
+        )
+    except Interrupted as exc:  # keep what was finished: the rows so far go to --csv/--json
+        print(f"interrupted: {exc}; writing the frames analysed so far", file=sys.stderr)
+        result, code = exc.partial, 130  # type: ignore[assignment]
+    for target, write in ((args.csv, result.to_csv), (args.json, result.to_json), (args.plot, result.plot_timeline)):
+        if target:
+            write(target)
+            print(f"saved {target}", file=sys.stderr)
+    if args.out:
+        print(f"saved {args.out}", file=sys.stderr)
+    print(result.summary())
+    for track, n in sorted(result.track_lengths().items()):
+        print(f"  track {track}: {n} frames")
+    return code
+
+
+def live(args: argparse.Namespace) -> int:
+    from .live import LiveServer, show_window
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+        print("error: --host other than loopback needs --allow-remote (it exposes the camera)", file=sys.stderr)
+        return 2
+    source: int | str = int(args.source) if args.source.isdigit() else args.source
+    recognizer = _recognizer(args)
+    frames = recognizer.stream(source, smoothing=args.smoothing, max_frames=args.max_frames)
+    if args.view == "window":
+        show_window(frames)
+        return 0
+    server = LiveServer(args.host, args.port).start() if args.view == "browser" else None
+    if server is not None:
+        print(f"live view on {server.url}  (Ctrl-C to stop)", flush=True)
+    try:
+        for frame in frames:
+            if server is not None:
+                server.publish(frame)
+            elif frame.index % 30 == 0:
+                print(f"frame {frame.index}: {frame.prediction.summary()} ({frame.fps:.1f} fps)", flush=True)
+    finally:
+        frames.close()  # closing the generator releases the camera or file
+        if server is not None:
+            server.close()
+    return 0
+
+
+def models(args: argparse.Namespace) -> int:
+    from .registry import DEFAULT_MODEL, DETECTORS, get_model_entry, list_models
+
+    print("emotion models:")
+    for name in list_models():
+        entry = get_model_entry(name)
+        acc = entry.metrics.get("privatetest_acc")
+        where = "bundled" if entry.weights.bundled else entry.weights.repo_id
+        flag = " (default)" if name == DEFAULT_MODEL else ""
+        print(
+            f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params  PrivateTest {acc:.1%}  [{where}]"
+            if acc is not None
+            else f"  {name}{flag}  [{where}]"
+        )
+    if not list_models():
+        print("  (none registered)")
+    print("face detectors:")
+    for name, det in sorted(DETECTORS.items()):
+        print(f"  {name}  {det.description}")
+    print("  haar  OpenCV's frontal-face Haar cascade (ships with OpenCV): no landmarks, score always 1.0")
+    return 0
+
+
+def export_onnx(args: argparse.Namespace) -> int:
+    from .export import export_onnx
+    from .pretrained import load_model
+
+    model = load_model(args.model)
+    if args.int8:
+        from .export import quantize_int8
+        from .hub import sha256_of
+        from .training.data import load_split
+
+        faces = load_split(args.int8, "train", args.cache_dir)
+        import torch
+
+        pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.calibration_size]
+        path = quantize_int8(model, args.out, faces.images[pick].numpy())
+        print(
+            f"wrote {path} (int8, calibrated on {len(pick)} training faces)  {path.stat().st_size} bytes  "
+            f"sha256 {sha256_of(path)}"
+        )
+        return 0
+    diff = export_onnx(model, args.out, opset=args.opset)
+    print(f"wrote {args.out}; max abs difference to torch {diff:.2e} (checked with OpenCV DNN)")
+    return 0
+
+
+def download(args: argparse.Namespace) -> int:
+    from .hub import fetch
+    from .registry import get_model_entry
+
+    path = fetch(get_model_entry(args.name).weights, force_download=args.force)
+    print(path)
+    return 0
