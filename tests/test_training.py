@@ -103,7 +103,7 @@ def test_ddp_two_cpu_processes_stay_in_sync(fer_dir: Path, tmp_path: Path) -> No
         "--nproc_per_node=2",
         f"--master_port={port}",
         "-m",
-        "emotionnet.training.train",
+        "emotionnet.training",
         "--data",
         str(fer_dir),
         "--out",

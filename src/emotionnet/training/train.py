@@ -290,16 +290,3 @@ def run(args: argparse.Namespace) -> int:
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m emotionnet.training.train``: same options as ``emotionnet train``."""
-    from .commands import add_train_arguments
-
-    parser = argparse.ArgumentParser(prog="emotionnet train", description=__doc__)
-    add_train_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""``python -m emotionnet.training`` (and ``torchrun ... -m emotionnet.training``): ``emotionnet train``."""
+
+from __future__ import annotations
+
+import argparse
+
+from .commands import add_train_arguments
+from .train import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``emotionnet train`` options and train."""
+    parser = argparse.ArgumentParser(prog="emotionnet train", description="Train EmotionNet on FER2013.")
+    add_train_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
