@@ -23,6 +23,13 @@ KNOWN_METRICS = {
     "privatetest_ece_calibrated",
     "publictest_acc",
     "privatetest_subset700_acc",
+    "privatetest_acc_int8",
+    "privatetest_ferplus_acc",
+    "privatetest_ferplus_acc_flip",
+    "privatetest_ferplus_acc_tencrop",
+    "privatetest_ferplus_acc_int8",
+    "privatetest_ferplus_ece_calibrated",
+    "publictest_ferplus_acc",
 }
 
 
@@ -37,9 +44,11 @@ def test_model_entry_schema(name: str) -> None:
     assert sum(p.numel() for p in net.parameters()) == entry.num_params
     assert net.input_size == entry.preprocess.size and entry.temperature > 0
     assert (ROOT / entry.recipe.split("#")[0]).is_file()
-    if entry.weights.bundled:
-        path = bundled_path(entry.weights.filename)
-        assert path.stat().st_size == entry.weights.size and sha256_of(path) == entry.weights.sha256
+    for file in (entry.weights, entry.onnx):
+        if file is not None and file.bundled:
+            path = bundled_path(file.filename)
+            assert path.stat().st_size == file.size and sha256_of(path) == file.sha256
+            assert file.size <= 15_000_000
 
 
 def test_default_model_is_registered_and_bundled() -> None:
