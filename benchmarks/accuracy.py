@@ -2,8 +2,8 @@
 
 Usage: python benchmarks/accuracy.py [--models default emotionnet_compact.ferplus] [--split val|test]
 
-For each model and each configuration (the default int8 ONNX Runtime path, torch fp32, torch
-bf16), the 48x48 crops of the split go through ``EmotionRecognizer(...).predict_proba`` exactly as
+For each model and each configuration (the default ONNX Runtime path, torch fp32, torch bf16),
+the 48x48 crops of the split go through ``EmotionRecognizer(...).predict_proba`` exactly as
 an application's faces would, and accuracy is reported against the FER2013 labels and the FER+
 7-class labels (ferplus.csv). Use ``--split val`` (PublicTest) for every choice; look at
 ``--split test`` (PrivateTest) once per finished model.
@@ -20,7 +20,7 @@ from emotionnet.training.ferplus import read_votes
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {
-    "int8 (onnxruntime, default)": {"precision": "int8"},
+    "fp32 (onnxruntime, default)": {"backend": "onnxruntime", "precision": "fp32"},
     "fp32 (torch)": {"backend": "torch", "precision": "fp32"},
     "bf16 (torch)": {"backend": "torch", "precision": "bf16"},
 }
@@ -47,7 +47,7 @@ def main() -> None:
             try:
                 rec = EmotionRecognizer(model, device="cpu", detector=None, batch_size=256, **kwargs)  # type: ignore[arg-type]
             except InvalidInputError:
-                continue  # e.g. no int8 file for this model
+                continue
             pred = rec.predict_proba(crops).argmax(1)
             acc_fer = (pred == fer).mean()
             acc_plus = (pred[counted] == ferplus[counted]).mean()

@@ -86,8 +86,6 @@ BACKENDS = {  # label -> EmotionRecognizer keyword arguments
     "default": {},
     "torch fp32 (baseline)": {"backend": "torch", "precision": "fp32"},
     "torch bf16": {"backend": "torch", "precision": "bf16"},
-    "onnxruntime fp32": {"backend": "onnxruntime", "precision": "fp32"},
-    "onnxruntime int8": {"backend": "onnxruntime", "precision": "int8"},
     "opencv dnn": {"backend": "opencv"},
 }
 
@@ -140,7 +138,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure_backend(args.worker, args.repeats)))
         return
-    needs_export = ("onnxruntime fp32", "opencv dnn")
+    needs_export = ("opencv dnn",)
     labels = [b for b in BACKENDS if b not in needs_export or onnx_export_available()]
     rounds = [{label: in_fresh_process(label, args.repeats) for label in labels} for _ in range(args.rounds)]
     times = {

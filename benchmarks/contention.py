@@ -30,11 +30,10 @@ ASTRONAUT = ROOT / "examples" / "images" / "astronaut.png"
 PEXELS = ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4"
 
 CONFIGS: dict[str, dict[str, object]] = {  # label -> EmotionRecognizer keyword arguments
-    "default (onnxruntime int8)": {},
-    "onnxruntime int8, threads=1": {"threads": 1},
+    "default (onnxruntime fp32)": {},
+    "default, threads=1": {"threads": 1},
     "torch bf16 (0.1.0 default)": {"backend": "torch", "precision": "bf16"},
     "torch bf16, torch.set_num_threads(1)": {"backend": "torch", "precision": "bf16", "torch_threads": 1},
-    "onnxruntime fp32": {"backend": "onnxruntime", "precision": "fp32"},
 }
 SPIN = "while True: pass"
 

@@ -33,3 +33,20 @@ def test_cli_export(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-
     create_model("tiny").save_pretrained(tmp_path / "m")
     assert main(["export-onnx", "--model", str(tmp_path / "m"), "--out", str(tmp_path / "m.onnx")]) == 0
     assert "max abs difference" in capsys.readouterr().out and (tmp_path / "m.onnx").stat().st_size > 1000
+
+
+def test_half_storage_and_int8_files(tmp_path: Path) -> None:
+    from emotionnet.export import quantize_int8
+    from emotionnet.ort import cpu_session
+
+    model = create_model("tiny").eval()
+    assert export_onnx(model, tmp_path / "half.onnx", half_storage=True) < 1e-3
+    faces = np.random.default_rng(0).integers(0, 256, (64, 48, 48), dtype=np.uint8)
+    path = quantize_int8(model, tmp_path / "int8.onnx", faces)
+    x = model.preprocess.normalize(torch.from_numpy(faces)).numpy()
+    with torch.inference_mode():
+        want = model.predict_proba(torch.from_numpy(x)).numpy()
+    got = cpu_session(path, 1).run(None, {"faces": x})[0]
+    assert got.shape == want.shape and np.allclose(got.sum(1), 1, atol=1e-5)  # softmax kept in float
+    assert np.abs(got * 255 - np.round(got * 255)).max() > 1e-3  # probabilities are not quantised to 1/255 steps
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary files left

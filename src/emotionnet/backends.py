@@ -1,7 +1,7 @@
 """Who runs the classifier: ONNX Runtime, torch or OpenCV DNN, behind one call.
 
 Each backend maps normalised faces ``(N, 1, S, S)`` (float32 NumPy) to calibrated probabilities
-``(N, num_classes)``. ONNX Runtime runs the int8 file a registry entry ships (no torch at all:
+``(N, num_classes)``. ONNX Runtime runs the ONNX file a registry entry ships (no torch at all:
 the default on CPUs) or, like OpenCV DNN, a float32 export of the very same weights (temperature
 included) made once by :func:`emotionnet.export.export_onnx` and cached by a hash of the weights.
 Nothing here imports torch until a torch model is involved.

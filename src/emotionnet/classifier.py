@@ -2,7 +2,7 @@
 
 :class:`Classifier` decides where and how the network runs (device, backend, precision, threads),
 normalises crops exactly as training did, batches them and applies flip TTA. On CPUs with a
-registered model that ships an int8 ONNX file it runs ONNX Runtime and never imports torch.
+registered model that ships an ONNX file it runs ONNX Runtime and never imports torch.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from .model import EmotionNet
 
-Precision = Literal["auto", "int8", "fp32", "bf16"]
+Precision = Literal["auto", "fp32", "bf16"]
 
 
 class Classifier:
@@ -34,7 +34,7 @@ class Classifier:
     Attributes:
         device: ``"cpu"``, ``"cuda:0"``, ... as a string.
         backend: ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
-        precision: ``"int8"``, ``"fp32"`` or ``"bf16"``.
+        precision: ``"fp32"`` or ``"bf16"``.
         threads: ONNX Runtime intra-op threads.
         preprocess: How faces are cut and normalised for this model.
         labels: Class names in output order.
@@ -54,8 +54,8 @@ class Classifier:
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise InvalidInputError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        if precision not in ("auto", "int8", "fp32", "bf16"):
-            raise InvalidInputError(f"precision must be 'auto', 'int8', 'fp32' or 'bf16', got {precision!r}")
+        if precision not in ("auto", "fp32", "bf16"):
+            raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
         self.threads = resolve_threads(threads)
         self.batch_size, self.tta = batch_size, tta
         entry = _registered(model)
@@ -63,9 +63,9 @@ class Classifier:
         self._entry = entry
         self._onnx: Path | None = None
         on_cpu = device == "cpu" or (device == "auto" and cpu_only_machine())
-        if on_cpu and backend in ("auto", "onnxruntime") and precision in ("auto", "int8") and entry and entry.onnx:
+        if on_cpu and backend in ("auto", "onnxruntime") and precision in ("auto", "fp32") and entry and entry.onnx:
             check_backend(backend, "cpu", needs_export=False)
-            self.device, self.backend, self.precision = "cpu", "onnxruntime", "int8"
+            self.device, self.backend, self.precision = "cpu", "onnxruntime", "fp32"
             self._onnx = fetch(entry.onnx)
             self.preprocess, self.labels = entry.preprocess, tuple(entry.labels)
         else:
@@ -76,8 +76,6 @@ class Classifier:
         from .device import fast_bf16, resolve_device
         from .pretrained import load_model
 
-        if precision == "int8":
-            raise InvalidInputError("precision='int8' needs a registered model that ships an int8 ONNX file (CPU)")
         dev = resolve_device(device)
         net = load_model(model, revision=revision) if isinstance(model, (str, os.PathLike, ModelEntry)) else model
         check_backend(backend, dev.type, needs_export=True)

@@ -25,7 +25,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"], help="classifier runtime"
     )
-    p.add_argument("--precision", default="auto", choices=["auto", "int8", "fp32", "bf16"], help="classifier precision")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="classifier precision")
     p.add_argument(
         "--threads",
         type=_positive_int,
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a static int8 model instead, calibrated on training faces from this FER2013 folder",
     )
     p.add_argument("--calibration-size", type=_positive_int, default=1024, help="training faces for --int8")
+    p.add_argument("--half-storage", action="store_true", help="store weights as float16, computed in float32")
     p.add_argument("--cache-dir", default=None, help="cache decoded FER2013 images here")
     p.set_defaults(func=commands.export_onnx)
 

@@ -241,8 +241,11 @@ def export_onnx(args: argparse.Namespace) -> int:
             f"sha256 {sha256_of(path)}"
         )
         return 0
-    diff = export_onnx(model, args.out, opset=args.opset)
-    print(f"wrote {args.out}; max abs difference to torch {diff:.2e} (checked with OpenCV DNN)")
+    diff = export_onnx(model, args.out, opset=args.opset, half_storage=args.half_storage)
+    from .hub import sha256_of
+
+    size = os.path.getsize(args.out)
+    print(f"wrote {args.out} ({size} bytes, sha256 {sha256_of(args.out)}); max abs difference to torch {diff:.2e}")
     return 0
 
 

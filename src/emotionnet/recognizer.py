@@ -41,14 +41,14 @@ class EmotionRecognizer:
         batch_size: Faces per forward pass; all faces of all images in one call are batched.
         tta: Average each face with its mirror image (slower, slightly more accurate).
         revision: Hub revision when ``model`` is a repo id.
-        precision: ``"auto"``: on CPUs, the int8 ONNX file a registered model ships (ONNX Runtime,
-            no torch needed), else bfloat16 where the device has fast bf16 kernels (recent x86
-            CPUs with AVX-512 BF16/AMX, CUDA GPUs), else float32. ``"int8"``, ``"fp32"`` or
+        precision: ``"auto"``: on CPUs, float32 from the ONNX file a registered model ships (ONNX
+            Runtime, no torch needed); elsewhere bfloat16 where the device has fast bf16 kernels
+            (recent x86 CPUs with AVX-512 BF16/AMX, CUDA GPUs), else float32. ``"fp32"`` or
             ``"bf16"`` force one.
         backend: Who runs the classifier: ``"onnxruntime"``, ``"torch"`` or ``"opencv"`` (OpenCV
-            DNN). ONNX Runtime and OpenCV run the shipped int8 file or a float32 ONNX export of
+            DNN). ONNX Runtime runs the shipped ONNX file, or like OpenCV a float32 ONNX export of
             the same weights (made once and cached; needs ``pip install "emotionnet[onnx]"``).
-            ``"auto"``: ONNX Runtime on CPUs when the model ships an int8 file, torch on GPUs and
+            ``"auto"``: ONNX Runtime on CPUs when the model ships an ONNX file, torch on GPUs and
             bf16 CPUs, else ONNX Runtime when ``onnx`` is installed, else torch. A recognizer uses
             one backend for every call, so its results never depend on how inputs are batched.
         threads: ONNX Runtime intra-op threads (classifier and YuNet); ``None`` follows
