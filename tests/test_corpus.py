@@ -131,3 +131,81 @@ def test_everything_is_catchable_by_the_root(recognizer: EmotionRecognizer, tmp_
         if expected is not None:
             with pytest.raises(errors.EmotionNetError):
                 recognizer.predict(path)
+
+
+def _mangled_files() -> dict[str, bytes]:
+    """Real encodings of a real photo in every format OpenCV writes, truncated, bit-flipped, with
+    junk appended, plus headers that lie about their size and bytes that are no image at all."""
+    import os
+    import struct
+
+    photo = cv2.imread(str(ASTRONAUT))
+    rng = np.random.default_rng(0)
+    cases: dict[str, bytes] = {}
+    for ext in (".jpg", ".png", ".webp", ".bmp", ".tiff", ".gif", ".jp2", ".ppm", ".hdr"):
+        array = photo.astype(np.float32) / 255 if ext == ".hdr" else photo
+        data = cv2.imencode(ext, array)[1].tobytes()
+        for frac in (0.01, 0.5, 0.99):
+            cases[f"cut {frac}{ext}"] = data[: int(len(data) * frac)]
+        flipped = bytearray(data)
+        for i in rng.integers(20, len(data), 30):
+            flipped[i] ^= 0xFF
+        cases[f"bit flips{ext}"] = bytes(flipped)
+        cases[f"junk after{ext}"] = data + os.urandom(1000)
+    png = bytearray(cv2.imencode(".png", photo[:16, :16])[1].tobytes())
+    png[16:24] = struct.pack(">II", 100000, 100000)
+    cases["png claiming 100000x100000"] = bytes(png)
+    bmp = bytearray(cv2.imencode(".bmp", photo[:16, :16])[1].tobytes())
+    bmp[18:26] = struct.pack("<ii", 60000, -60000)
+    cases["bmp claiming 60000x-60000"] = bytes(bmp)
+    cases["pnm claiming 99999x99999"] = b"P5\n99999 99999\n255\n" + bytes(100)
+    cases["tiff with a looping IFD"] = b"II*\x00\x08\x00\x00\x00\x01\x00" + bytes(12) + b"\x08\x00\x00\x00"
+    cases["jpeg SOI+EOI only"] = b"\xff\xd8\xff\xd9"
+    cases["random 64 KB"] = os.urandom(65536)
+    return cases
+
+
+MANGLED = _mangled_files()
+
+
+@pytest.mark.parametrize("name", sorted(MANGLED))
+def test_mangled_files_give_typed_errors_or_results(recognizer: EmotionRecognizer, name: str, tmp_path: Path) -> None:
+    data = MANGLED[name]
+    path = tmp_path / "file"
+    path.write_bytes(data)
+    for source in (data, path):
+        try:
+            result = recognizer.predict(source)
+        except errors.EmotionNetError:
+            continue
+        assert isinstance(result, ImagePrediction) and result.width >= 8  # decoded: a legitimate image
+
+
+@pytest.mark.parametrize(
+    "source",
+    [None, 5, 3.5, [None], {"a": 1}, "", "\x00", "ftp://host/x.jpg", "http://", b"\x00" * 10],
+    ids=repr,
+)
+def test_odd_sources_give_typed_errors(recognizer: EmotionRecognizer, source: object) -> None:
+    with pytest.raises(errors.EmotionNetError):
+        recognizer.predict(source)
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        [(1, 2, 3)],
+        [("a", 1, 2, 3)],
+        [None],
+        [(np.nan, 0, 10, 10)],
+        [(0, 0, -5, 10)],
+        "abcd",
+        5,
+        [[]],
+        [(0, 0, 10, 10, 5)],
+    ],
+    ids=repr,
+)
+def test_odd_boxes_give_typed_errors(recognizer: EmotionRecognizer, boxes: object) -> None:
+    with pytest.raises(errors.InvalidInputError):
+        recognizer.predict(ASTRONAUT, boxes=boxes)  # type: ignore[arg-type]

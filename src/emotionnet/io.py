@@ -128,6 +128,8 @@ def check_input_file(path: Path, kind: str) -> None:
     """
     try:
         st = path.stat()
+    except ValueError as exc:  # an embedded NUL byte
+        raise ImageNotFoundError(f"{str(path)!r} is not a valid path ({exc})") from None
     except FileNotFoundError:
         why = "a broken symlink (its target does not exist)" if path.is_symlink() else "no such file"
         raise ImageNotFoundError(f"No such {kind} file: {str(path)!r} ({why})") from None
