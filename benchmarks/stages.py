@@ -13,27 +13,13 @@ sessions running one after the other (each slower than alone: the other's data l
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench import frame_with_faces
+from bench import frame_with_faces, timed
 
 from emotionnet import EmotionRecognizer, load_image
-
-
-def timed(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    """Median milliseconds of ``fn()`` after 10 warm-up calls."""
-    for _ in range(10):
-        fn()
-    runs = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs) * 1e3
 
 
 def main() -> None:
@@ -51,9 +37,9 @@ def main() -> None:
         "crop (FacePreprocess.crops)": lambda: rec.preprocess.crops(frame, faces),
         "classifier (predict_proba, 1 face)": lambda: rec.predict_proba(crops),
     }
-    times = {name: timed(fn, args.repeats) for name, fn in stages.items()}
-    both = timed(lambda: (rec.detector.detect(frame), rec.predict_proba(crops)), args.repeats)  # type: ignore[union-attr]
-    whole = timed(lambda: rec.predict(frame), args.repeats)
+    times = {name: 1e3 * timed(fn, args.repeats, warmup=10) for name, fn in stages.items()}
+    both = 1e3 * timed(lambda: (rec.detector.detect(frame), rec.predict_proba(crops)), args.repeats, warmup=10)  # type: ignore[union-attr]
+    whole = 1e3 * timed(lambda: rec.predict(frame), args.repeats, warmup=10)
     print(f"{rec!r}\n")
     print("| stage | ms |\n|---|---:|")
     for name, ms in times.items():
