@@ -18,16 +18,12 @@ if TYPE_CHECKING:
 
 def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognizer:
     """The recognizer the common options (``_common``) describe."""
-    from .detection import FaceDetector
     from .recognizer import EmotionRecognizer
 
-    if args.detector == "haar":
-        detector = FaceDetector("haar", min_face_size=args.min_face_size)
-    else:
-        detector = FaceDetector("yunet", model=args.detector, min_face_size=args.min_face_size, threads=args.threads)
     return EmotionRecognizer(
         args.model,
-        detector=detector,
+        detector=args.detector,
+        min_face_size=args.min_face_size,
         device=args.device,
         backend=args.backend,
         precision=args.precision,

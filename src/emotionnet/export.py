@@ -24,7 +24,7 @@ class _Probabilities(nn.Module):
         self.model = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.model(x) / self.model.temperature, dim=1)
+        return self.model.predict_proba(x)
 
 
 def export_onnx(

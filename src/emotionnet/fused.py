@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import EmotionNet
+from .model import EmotionNet, calibrated_softmax
 
 _PAD = [1, 1]
 _ONE = [1, 1]
@@ -66,7 +66,7 @@ class FusedCPUNet(nn.Module):
                 x = torch.addcmul(b, x, a)  # type: ignore[arg-type]
             else:
                 x = F.max_pool2d(x, 2)
-        return torch.softmax(self.classifier(x).float() / self.temperature, dim=1)
+        return calibrated_softmax(self.classifier(x), self.temperature)
 
 
 def fused_cpu_net(model: EmotionNet, dtype: torch.dtype, tolerance: float = 0.02) -> FusedCPUNet | None:

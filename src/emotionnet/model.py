@@ -10,21 +10,12 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
+from .configs import CONFIGS
 from .errors import WeightsError
 from .labels import EMOTIONS
 from .preprocessing import FacePreprocess
 
 WEIGHTS_NAME = "model.safetensors"
-
-#: Named architecture configs. ``paper`` is the published VGG variant (~29.9M params,
-#: 40x40 input); ``compact`` is the CPU-sized default shipped in the wheel; ``slim`` has 3/4 of
-#: its widths (about 0.56x the multiply-adds), a distillation student.
-CONFIGS: dict[str, dict[str, Any]] = {
-    "paper": {"widths": (64, 128, 256, 512), "fc": (4096, 4096), "input_size": 40, "dropout": 0.2},
-    "compact": {"widths": (32, 64, 128, 256), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
-    "slim": {"widths": (24, 48, 96, 192), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
-    "tiny": {"widths": (4, 8, 8, 16), "fc": (32, 32), "input_size": 48, "dropout": 0.0},
-}
 
 
 def _conv_block(c_in: int, c_out: int) -> list[nn.Module]:
@@ -103,8 +94,8 @@ class EmotionNet(
         return self.classifier(self.features(x))
 
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        """Calibrated class probabilities: ``softmax(logits / temperature)``."""
-        return torch.softmax(self.forward(x).float() / self.temperature, dim=1)
+        """Calibrated class probabilities of normalised faces: ``softmax(logits / temperature)``."""
+        return calibrated_softmax(self.forward(x), self.temperature)
 
     @classmethod
     def _from_pretrained(
@@ -141,6 +132,11 @@ class EmotionNet(
                 missing_hint="; only safetensors weights are loaded, pickle weights are refused",
             )
         return load_weights(model, path, map_location)
+
+
+def calibrated_softmax(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """``softmax(logits / temperature)`` in float32: the probabilities every runtime reports."""
+    return torch.softmax(logits.float() / temperature, dim=1)
 
 
 def load_weights(model: EmotionNet, path: str | Path, map_location: str | torch.device = "cpu") -> EmotionNet:

@@ -51,6 +51,8 @@ class EmotionRecognizer:
             ``"auto"``: ONNX Runtime on CPUs when the model ships an ONNX file, torch on GPUs and
             bf16 CPUs, else ONNX Runtime when ``onnx`` is installed, else torch. A recognizer uses
             one backend for every call, so its results never depend on how inputs are batched.
+        min_face_size: The smallest face the detector looks for, in pixels, when ``detector`` is a
+            name (larger is faster; see :class:`FaceDetector`).
         threads: ONNX Runtime intra-op threads (classifier and YuNet); ``None`` follows
             :func:`emotionnet.threads.resolve_threads` (``OMP_NUM_THREADS``, else the CPUs, at
             most 4). The torch backend uses torch's own setting.
@@ -74,6 +76,7 @@ class EmotionRecognizer:
         precision: Precision = "auto",
         backend: BackendName = "auto",
         threads: int | None = None,
+        min_face_size: int = 16,
     ) -> None:
         self.classifier = Classifier(
             model,
@@ -86,8 +89,11 @@ class EmotionRecognizer:
             threads=threads,
         )
         if isinstance(detector, str):
-            threads = self.classifier.threads
-            detector = FaceDetector("haar") if detector == "haar" else FaceDetector(model=detector, threads=threads)
+            detector = (
+                FaceDetector("haar", min_face_size=min_face_size)
+                if detector == "haar"
+                else FaceDetector(model=detector, min_face_size=min_face_size, threads=self.classifier.threads)
+            )
         self.detector = detector
 
     def __getattr__(self, name: str) -> Any:

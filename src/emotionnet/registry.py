@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .configs import CONFIGS
 from .errors import InvalidInputError, ModelNotFoundError
 from .labels import EMOTIONS
 from .preprocessing import FacePreprocess
@@ -188,7 +189,7 @@ register_model(
             9190582,
             bundled=True,
         ),
-        architecture={"widths": (32, 64, 128, 256), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
+        architecture=dict(CONFIGS["compact"]),
         preprocess=FacePreprocess(size=48, mean=0.5, std=0.25, margin=0.0, align=True),
         temperature=1.3,
         num_params=4_590_695,
@@ -231,7 +232,7 @@ register_model(
             9190582,
             bundled=True,
         ),
-        architecture={"widths": (32, 64, 128, 256), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
+        architecture=dict(CONFIGS["compact"]),
         preprocess=FacePreprocess(size=48, mean=0.5, std=0.25, margin=0.0, align=True),
         temperature=0.57,
         num_params=4_590_695,

@@ -1,0 +1,15 @@
+"""Named EmotionNet architectures as plain data (no torch): the model, the registry and training share them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: ``paper`` is the published VGG variant (~29.9M params, 40x40 input); ``compact`` is the
+#: CPU-sized default shipped in the wheel; ``slim`` has 3/4 of its widths (about 0.56x the
+#: multiply-adds), a distillation student; ``tiny`` is for tests.
+CONFIGS: dict[str, dict[str, Any]] = {
+    "paper": {"widths": (64, 128, 256, 512), "fc": (4096, 4096), "input_size": 40, "dropout": 0.2},
+    "compact": {"widths": (32, 64, 128, 256), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
+    "slim": {"widths": (24, 48, 96, 192), "fc": (1024, 1024), "input_size": 48, "dropout": 0.4},
+    "tiny": {"widths": (4, 8, 8, 16), "fc": (32, 32), "input_size": 48, "dropout": 0.0},
+}
