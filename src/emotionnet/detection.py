@@ -132,9 +132,18 @@ class FaceDetector:
         )
 
     def detect(self, image: ImageSource) -> tuple[Face, ...]:
-        """Faces in ``image`` (see :func:`emotionnet.load_image`), highest score first.
+        """Faces in ``image``, highest score first.
 
-        Returns an empty tuple when there are none.
+        Args:
+            image: Anything :func:`emotionnet.load_image` takes (a BGR array, a path, bytes, ...).
+
+        Returns:
+            The faces (box, landmarks, score) in the image's own pixels; an empty tuple when there
+            are none.
+
+        Raises:
+            ImageNotFoundError, ImageReadError, InvalidImageError: unusable image.
+            DetectorError: the detector failed on it.
         """
         bgr = load_image(image)
         h, w = bgr.shape[:2]

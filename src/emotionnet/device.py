@@ -29,6 +29,12 @@ def cpu_only_machine() -> bool:
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     """Turn ``"auto"``, ``"cpu"``, ``"cuda[:N]"``, ``"mps"`` or a ``torch.device`` into a usable device.
 
+    Args:
+        device: The spec; ``"auto"`` (or ``None``) picks CUDA, then MPS, then the CPU.
+
+    Returns:
+        A ``torch.device`` this machine has.
+
     Raises:
         InvalidInputError: the spec is malformed or names a device this machine does not have.
 

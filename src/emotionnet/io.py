@@ -82,6 +82,12 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
 def list_images(folder: str | os.PathLike) -> list[Path]:
     """The image files directly inside ``folder`` (by :data:`IMAGE_SUFFIXES`), sorted by name.
 
+    Args:
+        folder: The folder to list (not recursively).
+
+    Returns:
+        The paths.
+
     Raises:
         ImageNotFoundError: ``folder`` holds no image file.
     """

@@ -94,7 +94,15 @@ class EmotionNet(
         return self.classifier(self.features(x))
 
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        """Calibrated class probabilities of normalised faces: ``softmax(logits / temperature)``."""
+        """Calibrated class probabilities: ``softmax(logits / temperature)``.
+
+        Args:
+            x: Faces normalised by ``preprocess.normalize``, ``(N, 1, S, S)`` (not uint8 crops:
+                :meth:`emotionnet.EmotionRecognizer.predict_proba` takes those).
+
+        Returns:
+            float32 ``(N, num_classes)``.
+        """
         return calibrated_softmax(self.forward(x), self.temperature)
 
     @classmethod
@@ -167,6 +175,13 @@ def channels_last(model: EmotionNet) -> EmotionNet:
 
 def create_model(config: str = "compact", **overrides: Any) -> EmotionNet:
     """Build a randomly initialised :class:`EmotionNet` from a named config.
+
+    Args:
+        config: ``"compact"``, ``"slim"``, ``"paper"`` or ``"tiny"`` (see :data:`emotionnet.configs.CONFIGS`).
+        **overrides: :class:`EmotionNet` arguments that replace the config's.
+
+    Raises:
+        KeyError: an unknown config.
 
     >>> create_model("tiny").input_size
     48

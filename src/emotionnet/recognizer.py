@@ -238,7 +238,15 @@ class EmotionRecognizer:
         """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
 
         Each crop is used whole: converted to grayscale and resized to the model's input.
-        Each result's box is the whole crop.
+
+        Args:
+            faces: A list of crops, or one array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``.
+
+        Returns:
+            One :class:`FacePrediction` per crop; its box is the whole crop.
+
+        Raises:
+            InvalidInputError: no crops. InvalidImageError: a crop that is not a usable image.
         """
         if isinstance(faces, np.ndarray):
             if faces.ndim not in (2, 3, 4):
@@ -348,7 +356,13 @@ class EmotionRecognizer:
         )
 
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities ``(N, num_classes)`` for preprocessed uint8 crops ``(N, size, size)``.
+        """The classifier alone on faces already cut as :attr:`preprocess` cuts them.
+
+        Args:
+            crops: uint8 ``(N, size, size)`` grayscale crops (``size`` is ``preprocess.size``).
+
+        Returns:
+            Calibrated probabilities ``(N, num_classes)``, float32, rows summing to 1.
 
         Raises:
             InvalidImageError: ``crops`` is not uint8 of the model's input size.

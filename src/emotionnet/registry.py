@@ -113,6 +113,10 @@ DETECTORS: dict[str, DetectorEntry] = {
 def register_model(entry: ModelEntry, *, overwrite: bool = False) -> None:
     """Add a checkpoint to the registry (e.g. your own, published on the Hub).
 
+    Args:
+        entry: The declaration: name (``arch.tag``), weights file, architecture, preprocessing.
+        overwrite: Replace an entry of the same name.
+
     Raises:
         InvalidInputError: the name is taken (pass ``overwrite=True``) or malformed.
     """
@@ -133,7 +137,13 @@ def list_models() -> list[str]:
 
 
 def get_model_entry(name: str) -> ModelEntry:
-    """The registry entry for ``name`` (``"default"`` means :data:`DEFAULT_MODEL`).
+    """The registry entry for ``name``.
+
+    Args:
+        name: A registered name, or ``"default"`` for :data:`DEFAULT_MODEL`.
+
+    Returns:
+        The :class:`ModelEntry`.
 
     Raises:
         ModelNotFoundError: no such name; the message lists the known ones.
@@ -174,7 +184,14 @@ def model_table() -> str:
 
 
 def get_detector_entry(name: str) -> DetectorEntry:
-    """The registry entry of a YuNet detector file (``"yunet"`` or ``"yunet_n"``)."""
+    """The registry entry of a YuNet detector file.
+
+    Args:
+        name: ``"yunet"`` or ``"yunet_n"``.
+
+    Raises:
+        ModelNotFoundError: another name.
+    """
     if name not in DETECTORS:
         raise ModelNotFoundError(f"Unknown detector model {name!r}. Known: {', '.join(sorted(DETECTORS))}")
     return DETECTORS[name]

@@ -122,6 +122,9 @@ class VideoPrediction:
     def to_json(self, path: str | os.PathLike) -> None:
         """Write :meth:`to_dict` as JSON (to a temporary file renamed into place when complete).
 
+        Args:
+            path: The ``.json`` file to write.
+
         Raises:
             OutputError: the folder does not exist, or ``path`` is a directory or the source video.
         """
@@ -130,6 +133,9 @@ class VideoPrediction:
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write one row per (frame, face) with :data:`COLUMNS` (atomically, like :meth:`to_json`).
+
+        Args:
+            path: The ``.csv`` file to write.
 
         Raises:
             OutputError: the folder does not exist, or ``path`` is a directory or the source video.
@@ -149,6 +155,9 @@ class VideoPrediction:
 
     def plot_timeline(self, path: str | os.PathLike) -> None:
         """Save a PNG of each track's emotion probabilities over time (needs the ``plot`` extra).
+
+        Args:
+            path: The ``.png`` file to write.
 
         Raises:
             MissingDependencyError: matplotlib is not installed.
