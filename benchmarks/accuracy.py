@@ -20,9 +20,9 @@ from emotionnet.training.ferplus import read_votes
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {
-    "fp32 (onnxruntime, default)": {"backend": "onnxruntime", "precision": "fp32"},
-    "fp32 (torch)": {"backend": "torch", "precision": "fp32"},
-    "bf16 (torch)": {"backend": "torch", "precision": "bf16"},
+    "fp32 (onnxruntime, default)": {"runtime": "onnxruntime", "precision": "fp32"},
+    "fp32 (torch)": {"runtime": "torch", "precision": "fp32"},
+    "bf16 (torch)": {"runtime": "torch", "precision": "bf16"},
 }
 
 

@@ -73,7 +73,7 @@ def peak_rss_mb(backend: str = "auto") -> float:
     """Peak RSS (VmHWM) of a fresh interpreter; ru_maxrss would carry this big parent's over fork+exec."""
     code = (
         "from emotionnet import EmotionRecognizer; "
-        f"r=EmotionRecognizer(device='cpu', backend={backend!r}); "
+        f"r=EmotionRecognizer(device='cpu', runtime={backend!r}); "
         f"[r.predict({str(ASTRONAUT)!r}) for _ in range(20)]; "
         "print(next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM')) / 1024)"
     )
@@ -84,9 +84,9 @@ def peak_rss_mb(backend: str = "auto") -> float:
 
 BACKENDS = {  # label -> EmotionRecognizer keyword arguments
     "default": {},
-    "torch fp32 (baseline)": {"backend": "torch", "precision": "fp32"},
-    "torch bf16": {"backend": "torch", "precision": "bf16"},
-    "opencv dnn": {"backend": "opencv"},
+    "torch fp32 (baseline)": {"runtime": "torch", "precision": "fp32"},
+    "torch bf16": {"runtime": "torch", "precision": "bf16"},
+    "opencv dnn": {"runtime": "opencv"},
 }
 
 
@@ -153,7 +153,7 @@ def main() -> None:
 
     auto = EmotionRecognizer(device="cpu", detector=None)  # what "auto" picks on this machine
     rows: list[tuple[str, float, str, str]] = []  # name, value, unit, note
-    rows.append(("default backend", 0.0, auto.backend, f"precision={auto.precision}, threads={auto.threads}"))
+    rows.append(("default runtime", 0.0, auto.runtime, f"precision={auto.precision}, threads={auto.threads}"))
     base = times["torch fp32 (baseline)"]
     for batch in (1, 8, 64, 256):
         for label in labels:
@@ -180,7 +180,7 @@ def main() -> None:
     rows.append(("cold start (import, load, first predict)", cold_start(), "s", "fresh interpreter, median of 3"))
     for name in ("auto", "torch", *(["opencv"] if onnx_export_available() else [])):
         rss = peak_rss_mb(name)
-        rows.append((f"peak RSS, 20 image predictions, backend={name}", rss, "MB", "fresh interpreter"))
+        rows.append((f"peak RSS, 20 image predictions, runtime={name}", rss, "MB", "fresh interpreter"))
 
     cpu = platform.processor() or platform.machine()
     machine = f"{cpu}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"

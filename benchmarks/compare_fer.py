@@ -205,7 +205,7 @@ def main() -> None:
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     rec = recognizers["default"]
     head = (
-        f"torch threads {torch.get_num_threads()}; emotionnet classifier backend {rec.backend!r}, "
+        f"torch threads {torch.get_num_threads()}; emotionnet classifier backend {rec.runtime!r}, "
         f"YuNet runtime {rec.detector.runtime!r}; fer 25.10.3 (Haar, min face 50 px, + TFLite mini-Xception); "
         f"median of {args.rounds} alternating rounds"
     )

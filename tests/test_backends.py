@@ -14,7 +14,7 @@ import torch
 
 from conftest import ASTRONAUT
 from emotionnet import EmotionRecognizer, InvalidInputError, MissingDependencyError
-from emotionnet.backends import check_backend, onnx_export_available, onnx_file
+from emotionnet.backends import check_runtime, onnx_export_available, onnx_file
 from emotionnet.fused import fused_cpu_net
 from emotionnet.pretrained import load_model
 
@@ -23,13 +23,13 @@ needs_ort = pytest.mark.skipif(not onnx_export_available(), reason="onnx is not 
 
 @pytest.fixture(scope="module")
 def reference() -> EmotionRecognizer:
-    return EmotionRecognizer(device="cpu", precision="fp32", backend="torch")
+    return EmotionRecognizer(device="cpu", precision="fp32", runtime="torch")
 
 
 @pytest.mark.parametrize("backend", [pytest.param("onnxruntime", marks=needs_ort), "opencv"])
 def test_onnx_backends_match_torch_fp32(backend: str, reference: EmotionRecognizer) -> None:
-    recognizer = EmotionRecognizer(device="cpu", backend=backend, precision="fp32")  # type: ignore[arg-type]
-    assert recognizer.backend == backend and recognizer.precision == "fp32"
+    recognizer = EmotionRecognizer(device="cpu", runtime=backend, precision="fp32")  # type: ignore[arg-type]
+    assert recognizer.runtime == backend and recognizer.precision == "fp32"
     crops = np.random.default_rng(0).integers(0, 256, (70, 48, 48), dtype=np.uint8)  # two batches of 64
     got, want = recognizer.predict_proba(crops), reference.predict_proba(crops)
     assert got.shape == (70, 7) and got.dtype == np.float32
@@ -41,10 +41,10 @@ def test_onnx_backends_match_torch_fp32(backend: str, reference: EmotionRecogniz
 
 @needs_ort
 def test_onnxruntime_recognizer_pickles_and_tta_works(reference: EmotionRecognizer) -> None:
-    recognizer = EmotionRecognizer(device="cpu", backend="onnxruntime", precision="fp32", tta=True)
+    recognizer = EmotionRecognizer(device="cpu", runtime="onnxruntime", precision="fp32", tta=True)
     copy = pickle.loads(pickle.dumps(recognizer))
-    assert copy.backend == "onnxruntime" and copy.predict(ASTRONAUT) == recognizer.predict(ASTRONAUT)
-    tta_ref = EmotionRecognizer(device="cpu", precision="fp32", backend="torch", tta=True)
+    assert copy.runtime == "onnxruntime" and copy.predict(ASTRONAUT) == recognizer.predict(ASTRONAUT)
+    tta_ref = EmotionRecognizer(device="cpu", precision="fp32", runtime="torch", tta=True)
     np.testing.assert_allclose(recognizer.predict(ASTRONAUT)[0].scores, tta_ref.predict(ASTRONAUT)[0].scores, atol=1e-4)
 
 
@@ -64,7 +64,7 @@ def test_default_cpu_path_is_onnxruntime_without_torch() -> None:
     code = (
         "import sys, pickle\nfrom emotionnet import EmotionRecognizer\n"
         "r = EmotionRecognizer(device='cpu')\np = r.predict(sys.argv[1])\n"
-        "print(r.backend, r.precision, 'torch' in sys.modules, p.emotions[0].value)\n"
+        "print(r.runtime, r.precision, 'torch' in sys.modules, p.emotions[0].value)\n"
         "c = pickle.loads(pickle.dumps(r))\nprint(c.predict(sys.argv[1]) == p, 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(ASTRONAUT)], capture_output=True, text=True, check=True)
@@ -73,7 +73,7 @@ def test_default_cpu_path_is_onnxruntime_without_torch() -> None:
 
 def test_shipped_onnx_file_agrees_with_torch(reference: EmotionRecognizer) -> None:
     shipped = EmotionRecognizer(device="cpu")
-    assert (shipped.backend, shipped.precision) == ("onnxruntime", "fp32")
+    assert (shipped.runtime, shipped.precision) == ("onnxruntime", "fp32")
     assert reference.detector is not None
     image = cv2.imread(str(ASTRONAUT))
     crops = reference.preprocess.crops(image, reference.detector.detect(image))
@@ -87,29 +87,29 @@ def test_shipped_onnx_file_agrees_with_torch(reference: EmotionRecognizer) -> No
 
 
 def test_backend_choices_are_checked() -> None:
-    with pytest.raises(InvalidInputError, match="backend must be"):
-        check_backend("tensorrt", "cpu", needs_export=False)
+    with pytest.raises(InvalidInputError, match="runtime must be"):
+        check_runtime("tensorrt", "cpu", needs_export=False)
     with pytest.raises(InvalidInputError, match="CPU only"):
-        check_backend("opencv", "cuda", needs_export=True)
-    with pytest.raises(InvalidInputError, match="needs backend='torch'"):
-        EmotionRecognizer(device="cpu", backend="opencv", precision="bf16")
+        check_runtime("opencv", "cuda", needs_export=True)
+    with pytest.raises(InvalidInputError, match="needs runtime='torch'"):
+        EmotionRecognizer(device="cpu", runtime="opencv", precision="bf16")
     with pytest.raises(InvalidInputError, match="precision must be"):
         EmotionRecognizer(device="cpu", precision="int8")  # type: ignore[arg-type]
     if not onnx_export_available():
         with pytest.raises(MissingDependencyError, match="emotionnet\\[onnx\\]"):
-            check_backend("onnxruntime", "cpu", needs_export=True)
+            check_runtime("onnxruntime", "cpu", needs_export=True)
 
 
 def test_a_callers_network_is_not_modified() -> None:
     net = load_model("default")
     before = {k: v.clone() for k, v in net.state_dict().items()}
     net.train()
-    EmotionRecognizer(net, device="cpu", backend="torch", precision="bf16").predict(ASTRONAUT)
+    EmotionRecognizer(net, device="cpu", runtime="torch", precision="bf16").predict(ASTRONAUT)
     assert net.training and all(torch.equal(before[k], v) for k, v in net.state_dict().items())
 
 
 def test_fused_bf16_network_matches_fp32_and_ignores_batching(reference: EmotionRecognizer) -> None:
-    recognizer = EmotionRecognizer(device="cpu", precision="bf16", backend="torch", batch_size=32)
+    recognizer = EmotionRecognizer(device="cpu", precision="bf16", runtime="torch", batch_size=32)
     if recognizer.classifier._backend.fused is None:  # type: ignore[attr-defined]
         pytest.skip("this torch build has no oneDNN fused convolution (the eager path is tested elsewhere)")
     crops = np.random.default_rng(1).integers(0, 256, (70, 48, 48), dtype=np.uint8)

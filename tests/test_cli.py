@@ -29,12 +29,12 @@ def test_predict_json_and_annotated(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_min_face_size_and_backend_options(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["predict", str(ASTRONAUT), "--min-face-size", "400", "--backend", "torch"]) == 0
+    assert main(["predict", str(ASTRONAUT), "--min-face-size", "400", "--runtime", "torch"]) == 0
     assert "no faces found" in capsys.readouterr().out  # the astronaut's face is about 90 px
     assert main(["predict", str(ASTRONAUT), "--min-face-size", "60", "--detector", "yunet_n"]) == 0
     assert "1 face" in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        main(["predict", str(ASTRONAUT), "--backend", "tensorflow"])
+        main(["predict", str(ASTRONAUT), "--runtime", "tensorflow"])
 
 
 def test_bad_file_is_reported_and_others_go_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,13 +58,13 @@ def test_onnxruntime_and_opencv_find_the_same_faces(model: str) -> None:
             assert np.allclose(fa.landmarks, fb.landmarks, atol=1e-3)
 
 
-def test_haar_backend() -> None:
+def test_haar_model() -> None:
     (face,) = FaceDetector("haar").detect(ASTRONAUT)
     assert face.landmarks is None and face.score == 1.0
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(errors.InvalidInputError):
+    with pytest.raises(errors.ModelNotFoundError, match="yunet_n"):
         FaceDetector("mtcnn")  # type: ignore[arg-type]
     with pytest.raises(errors.InvalidInputError):
         FaceDetector(score_threshold=2.0)

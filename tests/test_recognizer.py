@@ -139,5 +139,5 @@ def test_pickle_round_trip_rebuilds_the_detector(detector: str) -> None:
 
     recognizer = EmotionRecognizer(detector=detector)
     copy = pickle.loads(pickle.dumps(recognizer))
-    assert copy.detector is not recognizer.detector and copy.detector.backend == detector
+    assert copy.detector is not recognizer.detector and copy.detector.model == detector
     assert copy.predict(ASTRONAUT) == recognizer.predict(ASTRONAUT)

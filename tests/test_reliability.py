@@ -364,7 +364,7 @@ def test_cli_backend_without_onnx_names_the_extra() -> None:
         "import importlib.util as u; real = u.find_spec\n"
         "u.find_spec = lambda n, *a: None if n == 'onnx' else real(n, *a)"
     )
-    out = _cli("predict", str(ASTRONAUT), "--backend", "opencv", pre=pre)  # runs an export: needs onnx
+    out = _cli("predict", str(ASTRONAUT), "--runtime", "opencv", pre=pre)  # runs an export: needs onnx
     assert out.returncode == 1 and "emotionnet[onnx]" in out.stderr and "Traceback" not in out.stderr
 
 

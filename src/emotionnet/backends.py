@@ -25,7 +25,8 @@ from .ort import cpu_session
 if TYPE_CHECKING:
     from .model import EmotionNet
 
-BackendName = Literal["auto", "torch", "onnxruntime", "opencv"]
+RuntimeName = Literal["auto", "torch", "onnxruntime", "opencv"]
+"""Who runs the classifier (``EmotionRecognizer(runtime=...)``)."""
 
 
 class Backend(Protocol):
@@ -72,25 +73,25 @@ def onnx_export_available() -> bool:
     return importlib.util.find_spec("onnx") is not None
 
 
-def check_backend(name: str, device_type: str, needs_export: bool) -> None:
-    """Refuse a backend that cannot run here.
+def check_runtime(name: str, device_type: str, needs_export: bool) -> None:
+    """Refuse a classifier runtime that cannot run here.
 
     Args:
         name: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"opencv"``.
         device_type: ``"cpu"``, ``"cuda"`` or ``"mps"``.
-        needs_export: The model has no shipped ONNX file, so an ONNX backend must export one.
+        needs_export: The model has no shipped ONNX file, so an ONNX runtime must export one.
 
     Raises:
-        InvalidInputError: an unknown name, or an ONNX backend on a GPU.
-        MissingDependencyError: an ONNX backend must export but ``onnx`` is not installed.
+        InvalidInputError: an unknown name, or an ONNX runtime on a GPU.
+        MissingDependencyError: an ONNX runtime must export but ``onnx`` is not installed.
     """
     if name not in ("auto", "torch", "onnxruntime", "opencv"):
-        raise InvalidInputError(f"backend must be 'auto', 'torch', 'onnxruntime' or 'opencv', got {name!r}")
+        raise InvalidInputError(f"runtime must be 'auto', 'torch', 'onnxruntime' or 'opencv', got {name!r}")
     if name in ("onnxruntime", "opencv") and device_type != "cpu":
-        raise InvalidInputError(f"backend {name!r} runs on the CPU only; use backend='torch' on {device_type}")
+        raise InvalidInputError(f"runtime {name!r} runs on the CPU only; use runtime='torch' on {device_type}")
     if name in ("onnxruntime", "opencv") and needs_export and not onnx_export_available():
         raise MissingDependencyError(
-            f'backend="{name}" runs an ONNX export of the model, which needs the onnx package: '
+            f'runtime="{name}" runs an ONNX export of the model, which needs the onnx package: '
             'pip install "emotionnet[onnx]"'
         )
 

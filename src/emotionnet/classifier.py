@@ -1,6 +1,6 @@
 """The classifier stage: uint8 face crops in, calibrated probabilities out, on the chosen runtime.
 
-:class:`Classifier` decides where and how the network runs (device, backend, precision, threads),
+:class:`Classifier` decides where and how the network runs (device, runtime, precision, threads),
 normalises crops exactly as training did, batches them and applies flip TTA. On CPUs with a
 registered model that ships an ONNX file it runs ONNX Runtime and never imports torch.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .backends import Backend, BackendName, OnnxRuntimeBackend, OpenCVBackend, check_backend, onnx_export_available
+from .backends import Backend, OnnxRuntimeBackend, OpenCVBackend, RuntimeName, check_runtime, onnx_export_available
 from .device import cpu_only_machine
 from .errors import InvalidImageError, InvalidInputError
 from .hub import fetch
@@ -33,7 +33,7 @@ class Classifier:
 
     Attributes:
         device: ``"cpu"``, ``"cuda:0"``, ... as a string.
-        backend: ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
+        runtime: ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
         precision: ``"fp32"`` or ``"bf16"``.
         threads: ONNX Runtime intra-op threads.
         preprocess: How faces are cut and normalised for this model.
@@ -49,7 +49,7 @@ class Classifier:
         tta: bool = False,
         revision: str | None = None,
         precision: Precision = "auto",
-        backend: BackendName = "auto",
+        runtime: RuntimeName = "auto",
         threads: int | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -63,36 +63,36 @@ class Classifier:
         self._entry = entry
         self._onnx: Path | None = None
         on_cpu = device == "cpu" or (device == "auto" and cpu_only_machine())
-        if on_cpu and backend in ("auto", "onnxruntime") and precision in ("auto", "fp32") and entry and entry.onnx:
-            check_backend(backend, "cpu", needs_export=False)
-            self.device, self.backend, self.precision = "cpu", "onnxruntime", "fp32"
+        if on_cpu and runtime in ("auto", "onnxruntime") and precision in ("auto", "fp32") and entry and entry.onnx:
+            check_runtime(runtime, "cpu", needs_export=False)
+            self.device, self.runtime, self.precision = "cpu", "onnxruntime", "fp32"
             self._onnx = fetch(entry.onnx)
             self.preprocess, self.labels = entry.preprocess, tuple(entry.labels)
         else:
-            self._init_torch(model, device, revision, precision, backend)
+            self._init_torch(model, device, revision, precision, runtime)
         self._backend = self._make_backend()
 
-    def _init_torch(self, model: Any, device: Any, revision: str | None, precision: str, backend: str) -> None:
+    def _init_torch(self, model: Any, device: Any, revision: str | None, precision: str, runtime: str) -> None:
         from .device import fast_bf16, resolve_device
         from .pretrained import load_model
 
         dev = resolve_device(device)
         net = load_model(model, revision=revision) if isinstance(model, (str, os.PathLike, ModelEntry)) else model
-        check_backend(backend, dev.type, needs_export=True)
+        check_runtime(runtime, dev.type, needs_export=True)
         bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(dev))
-        if backend == "auto":
-            backend = "torch" if dev.type != "cpu" or bf16 or not onnx_export_available() else "onnxruntime"
-        if backend != "torch":
+        if runtime == "auto":
+            runtime = "torch" if dev.type != "cpu" or bf16 or not onnx_export_available() else "onnxruntime"
+        if runtime != "torch":
             if precision == "bf16":
-                raise InvalidInputError(f"precision='bf16' needs backend='torch', not {backend!r}")
+                raise InvalidInputError(f"precision='bf16' needs runtime='torch', not {runtime!r}")
             bf16 = False
-        self.device, self.backend, self.precision = str(dev), backend, "bf16" if bf16 else "fp32"
+        self.device, self.runtime, self.precision = str(dev), runtime, "bf16" if bf16 else "fp32"
         self._model, self.preprocess, self.labels = net, net.preprocess, tuple(net.labels)
 
     def _make_backend(self) -> Backend:
         if self._onnx is not None:
             return OnnxRuntimeBackend(self._onnx, self.threads)
-        if self.backend == "torch":
+        if self.runtime == "torch":
             import torch
 
             from .torch_backend import TorchBackend
@@ -101,7 +101,7 @@ class Classifier:
         from .backends import onnx_file
 
         path = onnx_file(self.model)
-        return OnnxRuntimeBackend(path, self.threads) if self.backend == "onnxruntime" else OpenCVBackend(path)
+        return OnnxRuntimeBackend(path, self.threads) if self.runtime == "onnxruntime" else OpenCVBackend(path)
 
     @property
     def model(self) -> EmotionNet:

@@ -13,7 +13,7 @@ from .errors import EmotionNetError, InvalidImageError, InvalidInputError
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
-    p.add_argument("--detector", default="yunet", choices=["yunet", "yunet_n", "haar"])
+    p.add_argument("--detector", default="yunet", choices=["yunet", "yunet_n", "haar"], help="face detector model")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument(
         "--min-face-size",
@@ -23,7 +23,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="smallest face to find; larger is faster",
     )
     p.add_argument(
-        "--backend", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"], help="classifier runtime"
+        "--runtime",
+        "--backend",
+        dest="runtime",
+        default="auto",
+        choices=["auto", "torch", "onnxruntime", "opencv"],
+        help="who runs the classifier",
     )
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="classifier precision")
     p.add_argument(

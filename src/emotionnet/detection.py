@@ -18,7 +18,7 @@ from .results import Face
 from .threads import resolve_threads
 from .yunet import YuNetOnnxRuntime
 
-Backend = Literal["yunet", "haar"]
+DetectorName = Literal["yunet", "yunet_n", "haar"]
 Runtime = Literal["auto", "onnxruntime", "opencv"]
 
 #: YuNet found all of 50 reference faces once they were 32 px (shorter box side) at its input,
@@ -33,9 +33,9 @@ class FaceDetector:
     """Find faces (box, 5 landmarks, score) in photos and frames of any size.
 
     Args:
-        backend: ``"yunet"`` (default: accurate, landmarks) or ``"haar"`` (OpenCV's frontal
-            face cascade: no landmarks, score always 1.0).
-        model: YuNet weights from the registry: ``"yunet"`` (the faster ``s`` variant) or ``"yunet_n"``.
+        model: ``"yunet"`` (default: YuNet's faster ``s`` variant, accurate, 5 landmarks),
+            ``"yunet_n"`` (YuNet's larger ``n`` variant) or ``"haar"`` (OpenCV's frontal-face
+            cascade: no landmarks, score always 1.0); ``emotionnet models`` lists them.
         score_threshold: Drop YuNet detections below this confidence.
         nms_threshold: IoU above which overlapping YuNet boxes are merged.
         min_face_size: The smallest face to find, in input pixels (shorter box side). Smaller
@@ -59,9 +59,8 @@ class FaceDetector:
 
     def __init__(
         self,
-        backend: Backend = "yunet",
+        model: DetectorName = "yunet",
         *,
-        model: str = "yunet",
         score_threshold: float = 0.6,
         nms_threshold: float = 0.3,
         min_face_size: int = 16,
@@ -69,8 +68,8 @@ class FaceDetector:
         runtime: Runtime = "auto",
         threads: int | None = None,
     ) -> None:
-        if backend not in ("yunet", "haar"):
-            raise InvalidInputError(f"detector backend must be 'yunet' or 'haar', got {backend!r}")
+        if model != "haar":
+            get_detector_entry(model)  # ModelNotFoundError for an unknown name
         if runtime not in ("auto", "onnxruntime", "opencv"):
             raise InvalidInputError(f"runtime must be 'auto', 'onnxruntime' or 'opencv', got {runtime!r}")
         if not 0.0 <= score_threshold <= 1.0 or not 0.0 <= nms_threshold <= 1.0:
@@ -79,7 +78,6 @@ class FaceDetector:
             raise InvalidInputError(f"min_face_size must be an int >= 0, got {min_face_size!r}")
         if max_side is not None and max_side < 32:
             raise InvalidInputError(f"max_side must be at least 32 or None, got {max_side}")
-        self.backend: Backend = backend
         self.model = model
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
@@ -91,7 +89,7 @@ class FaceDetector:
         self._yunet: cv2.FaceDetectorYN | None = None
         self._yunet_ort: YuNetOnnxRuntime | None = None
         self._haar: cv2.CascadeClassifier | None = None
-        if backend == "yunet":
+        if model != "haar":
             path = fetch(get_detector_entry(model).weights)
             if runtime == "auto":
                 self.runtime = "onnxruntime" if importlib.util.find_spec("onnxruntime") else "opencv"
@@ -112,7 +110,6 @@ class FaceDetector:
 
     def __getstate__(self) -> dict[str, object]:
         return {
-            "backend": self.backend,
             "model": self.model,
             "score_threshold": self.score_threshold,
             "nms_threshold": self.nms_threshold,
@@ -127,7 +124,7 @@ class FaceDetector:
 
     def __repr__(self) -> str:
         return (
-            f"FaceDetector(backend={self.backend!r}, score_threshold={self.score_threshold}, "
+            f"FaceDetector(model={self.model!r}, score_threshold={self.score_threshold}, "
             f"min_face_size={self.min_face_size}, max_side={self.max_side}, runtime={self.runtime!r})"
         )
 
@@ -151,7 +148,7 @@ class FaceDetector:
         if self.max_side is not None:
             scale = min(scale, self.max_side / max(h, w))
         scale = min(scale, math.sqrt(MAX_DETECT_PIXELS / (h * w)))
-        if self.backend == "yunet" and self.min_face_size > 0:
+        if self.model != "haar" and self.min_face_size > 0:
             scale = min(scale, YUNET_FACE_PX / self.min_face_size)
         if scale < 1.0:
             bgr = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)

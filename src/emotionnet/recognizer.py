@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 
-from .backends import BackendName
+from .backends import RuntimeName
 from .classifier import Classifier, Precision
-from .detection import FaceDetector
+from .detection import DetectorName, FaceDetector
 from .errors import EmotionNetError, InvalidImageError, InvalidInputError
 from .io import ImageSource, check_boxes, list_images, load_image
 from .registry import ModelEntry
@@ -35,8 +35,9 @@ class EmotionRecognizer:
         model: ``"default"`` (bundled, offline), a registered name, a :class:`ModelEntry`, a
             ``save_pretrained`` directory, a Hub repo id, or an :class:`EmotionNet` instance
             (copied, never modified).
-        detector: ``"yunet"`` (default), ``"yunet_n"``, ``"haar"``, a :class:`FaceDetector`, or ``None`` to
-            only classify boxes you pass to :meth:`predict` (or crops to :meth:`classify_faces`).
+        detector: A detector model name (``"yunet"``, the default; ``"yunet_n"``, ``"haar"``), a
+            :class:`FaceDetector`, or ``None`` to only classify boxes you pass to :meth:`predict`
+            (or crops to :meth:`classify_faces`).
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
         batch_size: Faces per forward pass; all faces of all images in one call are batched.
         tta: Average each face with its mirror image (slower, slightly more accurate).
@@ -45,17 +46,17 @@ class EmotionRecognizer:
             Runtime, no torch needed); elsewhere bfloat16 where the device has fast bf16 kernels
             (recent x86 CPUs with AVX-512 BF16/AMX, CUDA GPUs), else float32. ``"fp32"`` or
             ``"bf16"`` force one.
-        backend: Who runs the classifier: ``"onnxruntime"``, ``"torch"`` or ``"opencv"`` (OpenCV
+        runtime: Who runs the classifier: ``"onnxruntime"``, ``"torch"`` or ``"opencv"`` (OpenCV
             DNN). ONNX Runtime runs the shipped ONNX file, or like OpenCV a float32 ONNX export of
             the same weights (made once and cached; needs ``pip install "emotionnet[onnx]"``).
             ``"auto"``: ONNX Runtime on CPUs when the model ships an ONNX file, torch on GPUs and
             bf16 CPUs, else ONNX Runtime when ``onnx`` is installed, else torch. A recognizer uses
-            one backend for every call, so its results never depend on how inputs are batched.
+            one runtime for every call, so its results never depend on how inputs are batched.
         min_face_size: The smallest face the detector looks for, in pixels, when ``detector`` is a
             name (larger is faster; see :class:`FaceDetector`).
         threads: ONNX Runtime intra-op threads (classifier and YuNet); ``None`` follows
             :func:`emotionnet.threads.resolve_threads` (``OMP_NUM_THREADS``, else the CPUs, at
-            most 4). The torch backend uses torch's own setting.
+            most 4). The torch runtime uses torch's own setting.
 
     Thread-safe: concurrent ``predict`` calls may share one instance.
 
@@ -68,13 +69,13 @@ class EmotionRecognizer:
         self,
         model: str | os.PathLike | ModelEntry | EmotionNet = "default",
         *,
-        detector: str | FaceDetector | None = "yunet",
+        detector: DetectorName | FaceDetector | None = "yunet",
         device: str | torch.device = "auto",
         batch_size: int = 64,
         tta: bool = False,
         revision: str | None = None,
         precision: Precision = "auto",
-        backend: BackendName = "auto",
+        runtime: RuntimeName = "auto",
         threads: int | None = None,
         min_face_size: int = 16,
     ) -> None:
@@ -85,19 +86,15 @@ class EmotionRecognizer:
             tta=tta,
             revision=revision,
             precision=precision,
-            backend=backend,
+            runtime=runtime,
             threads=threads,
         )
         if isinstance(detector, str):
-            detector = (
-                FaceDetector("haar", min_face_size=min_face_size)
-                if detector == "haar"
-                else FaceDetector(model=detector, min_face_size=min_face_size, threads=self.classifier.threads)
-            )
+            detector = FaceDetector(detector, min_face_size=min_face_size, threads=self.classifier.threads)
         self.detector = detector
 
     def __getattr__(self, name: str) -> Any:
-        """The classifier's settings read through: ``device``, ``backend``, ``precision``, ``threads``,
+        """The classifier's settings read through: ``device``, ``runtime``, ``precision``, ``threads``,
         ``batch_size``, ``tta``, ``preprocess``, ``labels``, ``model``."""
         if name in _CLASSIFIER_ATTRS:
             return getattr(self.__dict__["classifier"], name)
@@ -107,7 +104,7 @@ class EmotionRecognizer:
         c = self.classifier
         return (
             f"EmotionRecognizer(device={c.device!r}, detector={self.detector!r}, batch_size={c.batch_size}, "
-            f"tta={c.tta}, backend={c.backend!r}, precision={c.precision!r}, threads={c.threads})"
+            f"tta={c.tta}, runtime={c.runtime!r}, precision={c.precision!r}, threads={c.threads})"
         )
 
     @overload
@@ -371,5 +368,5 @@ class EmotionRecognizer:
 
 
 _CLASSIFIER_ATTRS = frozenset(
-    {"device", "backend", "precision", "threads", "batch_size", "tta", "preprocess", "labels", "model"}
+    {"device", "runtime", "precision", "threads", "batch_size", "tta", "preprocess", "labels", "model"}
 )

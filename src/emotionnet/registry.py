@@ -193,7 +193,8 @@ def get_detector_entry(name: str) -> DetectorEntry:
         ModelNotFoundError: another name.
     """
     if name not in DETECTORS:
-        raise ModelNotFoundError(f"Unknown detector model {name!r}. Known: {', '.join(sorted(DETECTORS))}")
+        known = ", ".join([*sorted(DETECTORS), "haar"])
+        raise ModelNotFoundError(f"Unknown detector model {name!r}. Known: {known}")
     return DETECTORS[name]
 
 

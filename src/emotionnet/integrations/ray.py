@@ -43,7 +43,7 @@ def _recognizer(model: str, detector: str | None, device: str, batch_size: int, 
 
     return EmotionRecognizer(
         model,
-        detector=detector,
+        detector=detector,  # type: ignore[arg-type]
         device=device,
         batch_size=batch_size,
         precision=precision,  # type: ignore[arg-type]
