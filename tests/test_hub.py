@@ -9,9 +9,10 @@ import pytest
 import torch
 
 import emotionnet
-from emotionnet import errors
+from emotionnet import create_model, errors
+from emotionnet.configs import CONFIGS
 from emotionnet.hub import fetch
-from emotionnet.model import CONFIGS, EmotionNet, create_model
+from emotionnet.model import EmotionNet
 from emotionnet.preprocessing import FacePreprocess
 from emotionnet.registry import ModelEntry, WeightsFile
 from fake_hub import FakeHub

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from emotionnet import EmotionNet, create_model, load_model
-from emotionnet.errors import ModelNotFoundError
-from emotionnet.model import CONFIGS
+from emotionnet.errors import InvalidInputError, ModelNotFoundError
+from emotionnet.configs import CONFIGS
 
 
 @pytest.mark.parametrize(("config", "params"), [("paper", 29_890_759), ("compact", 4_590_695)])
@@ -51,7 +51,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_bad_configs() -> None:
-    with pytest.raises(KeyError, match="compact"):
+    with pytest.raises(InvalidInputError, match="compact"):
         create_model("huge")
     with pytest.raises(ValueError, match="4 stage widths"):
         EmotionNet(widths=(8, 8, 8))
@@ -62,3 +62,16 @@ def test_unknown_model_names(tmp_path: Path) -> None:
         load_model("no_such.model")
     with pytest.raises(ModelNotFoundError):
         load_model(tmp_path / "missing-dir")
+
+
+def test_create_model_one_namespace() -> None:
+    from emotionnet import errors
+
+    assert create_model("emotionnet_slim").input_size == 48
+    assert create_model("emotionnet_compact.fer2013").training  # the architecture of a weights name, random
+    trained = create_model("emotionnet_compact.fer2013", pretrained=True)
+    assert not trained.training and trained.temperature == 1.3
+    with pytest.raises(errors.InvalidInputError):
+        create_model("resnet50")
+    with pytest.raises(errors.InvalidInputError):
+        create_model("compact", pretrained=True, dropout=0.1)

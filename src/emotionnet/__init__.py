@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     )
     from .io import list_images as list_images, load_image as load_image
     from .labels import EMOTIONS as EMOTIONS, Emotion as Emotion
-    from .model import EmotionNet as EmotionNet, create_model as create_model
+    from .model import EmotionNet as EmotionNet
     from .preprocessing import FacePreprocess as FacePreprocess
-    from .pretrained import load_model as load_model
+    from .pretrained import create_model as create_model, load_model as load_model
     from .recognizer import EmotionRecognizer as EmotionRecognizer
     from .registry import (
         DetectorEntry as DetectorEntry,
@@ -64,7 +64,7 @@ _EXPORTS: dict[str, str] = {
     "Emotion": "labels",
     "EMOTIONS": "labels",
     "EmotionNet": "model",
-    "create_model": "model",
+    "create_model": "pretrained",
     "FacePreprocess": "preprocessing",
     "load_model": "pretrained",
     "EmotionRecognizer": "recognizer",

@@ -110,7 +110,7 @@ class Classifier:
             from .pretrained import load_model
 
             assert self._entry is not None
-            self._model = load_model(self._entry)
+            self._model = load_model(self._entry, device="cpu")
         return self._model
 
     def __getstate__(self) -> dict[str, object]:

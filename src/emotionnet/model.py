@@ -10,7 +10,6 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from .configs import CONFIGS
 from .errors import WeightsError
 from .labels import EMOTIONS
 from .preprocessing import FacePreprocess
@@ -46,7 +45,7 @@ class EmotionNet(
     ``from_pretrained`` reads them back from a directory or a Hub repo, safetensors only,
     every tensor required (``strict``), in eval mode.
 
-    >>> EmotionNet(**CONFIGS["tiny"])(torch.zeros(2, 1, 48, 48)).shape
+    >>> EmotionNet(widths=(4, 8, 8, 16), fc=(32, 32))(torch.zeros(2, 1, 48, 48)).shape
     torch.Size([2, 7])
     """
 
@@ -171,21 +170,3 @@ def load_weights(model: EmotionNet, path: str | Path, map_location: str | torch.
 def channels_last(model: EmotionNet) -> EmotionNet:
     """Switch ``model`` to channels-last memory format (faster convolutions on CPU and GPU)."""
     return model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-
-
-def create_model(config: str = "compact", **overrides: Any) -> EmotionNet:
-    """Build a randomly initialised :class:`EmotionNet` from a named config.
-
-    Args:
-        config: ``"compact"``, ``"slim"``, ``"paper"`` or ``"tiny"`` (see :data:`emotionnet.configs.CONFIGS`).
-        **overrides: :class:`EmotionNet` arguments that replace the config's.
-
-    Raises:
-        KeyError: an unknown config.
-
-    >>> create_model("tiny").input_size
-    48
-    """
-    if config not in CONFIGS:
-        raise KeyError(f"Unknown EmotionNet config {config!r}; choose one of {sorted(CONFIGS)}")
-    return EmotionNet(**{**CONFIGS[config], **overrides})

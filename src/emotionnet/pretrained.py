@@ -1,15 +1,17 @@
-"""``load_model``: a registry name, a Hub repo id or a local directory -> a ready EmotionNet."""
+"""``create_model`` and ``load_model``: an architecture, a registered name, a Hub repo or a folder -> EmotionNet."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from .configs import CONFIGS
 from .device import resolve_device
-from .errors import EmotionNetError, ModelNotFoundError, WeightsError
+from .errors import EmotionNetError, InvalidInputError, ModelNotFoundError, WeightsError
 from .hub import download, fetch
 from .model import WEIGHTS_NAME, EmotionNet, load_weights
 from .registry import ModelEntry, get_model_entry, list_models
@@ -28,7 +30,7 @@ def load_model(
     model: str | os.PathLike | ModelEntry = "default",
     *,
     revision: str | None = None,
-    device: str | torch.device = "cpu",
+    device: str | torch.device = "auto",
     cache_dir: str | os.PathLike | None = None,
     force_download: bool = False,
 ) -> EmotionNet:
@@ -43,7 +45,8 @@ def load_model(
             refused).
         revision: Hub revision for a repo id (pin a 40-hex commit for reproducibility).
             Registered names are already pinned.
-        device: Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``).
+        device: Where to put the model: ``"auto"`` (as :class:`EmotionRecognizer`: CUDA, then
+            MPS, then the CPU), ``"cpu"``, ``"cuda[:N]"``, ``"mps"``.
         cache_dir: Hub cache folder (default: ``HF_HOME``'s).
         force_download: Download again even if cached.
 
@@ -129,3 +132,41 @@ def _check_config(path: Path) -> None:
     params = convs + widths[-1] * (side // 16) ** 2 * fc[0] + fc[0] * fc[-1] + fc[-1] * classes
     if params > MAX_PARAMS:
         raise WeightsError(f"{path} describes a network of {params:,} parameters, over the {MAX_PARAMS:,} limit")
+
+
+def create_model(name: str = "compact", *, pretrained: bool = False, **overrides: Any) -> EmotionNet:
+    """Build an :class:`EmotionNet` by architecture name, as timm's ``create_model`` does.
+
+    One namespace serves architectures and weights: ``"compact"`` (or ``"emotionnet_compact"``) is
+    an architecture; a registered name such as ``"emotionnet_compact.fer2013"`` is that
+    architecture plus trained weights, loaded when ``pretrained=True``.
+
+    Args:
+        name: ``"compact"``, ``"slim"``, ``"paper"``, ``"tiny"`` (see :data:`emotionnet.configs.CONFIGS`),
+            the same with an ``"emotionnet_"`` prefix, or a registered ``arch.tag`` name.
+        pretrained: Load the registered weights of ``name`` (which must then be registered).
+        **overrides: :class:`EmotionNet` arguments that replace the config's (random init only).
+
+    Returns:
+        A randomly initialised network in train mode, or with ``pretrained`` the trained one in
+        eval mode on the CPU.
+
+    Raises:
+        InvalidInputError: an unknown architecture, or ``pretrained`` with ``overrides``.
+        ModelNotFoundError: ``pretrained`` for a name that is not registered.
+
+    >>> create_model("tiny").input_size
+    48
+    """
+    if pretrained:
+        if overrides:
+            raise InvalidInputError(
+                "create_model(pretrained=True) takes no overrides: the weights fix the architecture"
+            )
+        from .pretrained import load_model
+
+        return load_model(name, device="cpu")
+    arch = name.split(".", 1)[0].removeprefix("emotionnet_")
+    if arch not in CONFIGS:
+        raise InvalidInputError(f"Unknown EmotionNet architecture {name!r}; choose one of {sorted(CONFIGS)}")
+    return EmotionNet(**{**CONFIGS[arch], **overrides})

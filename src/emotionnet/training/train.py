@@ -18,9 +18,10 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ..model import CONFIGS, EmotionNet, channels_last, create_model
+from ..configs import CONFIGS
+from ..model import EmotionNet, channels_last
 from ..preprocessing import FacePreprocess
-from ..pretrained import load_model
+from ..pretrained import create_model, load_model
 from .augment import augment_batch
 from .data import FaceSet, load_split
 from .distill import distillation_loss, teacher_probabilities
