@@ -190,3 +190,14 @@ def test_annotated_video_codec_follows_the_suffix(recognizer: EmotionRecognizer,
     assert codec == "VP80" and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) in range(20, 30)  # VP8: browsers play it
     with pytest.raises(errors.OutputError, match="webm"):
         recognizer.analyze_video(PEXELS, end=1.0, output_video=tmp_path / "out.gif", progress=False)
+
+
+def test_rows_keep_full_precision_and_csv_rounds(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    result = recognizer.analyze_video(PEXELS, end=0.5, progress=False)
+    row, face = result.rows[0].to_dict(), result.rows[0].face
+    assert row["score"] == face.score and row["x"] == face.box[0]  # not rounded
+    assert row == {"frame": row["frame"], "time": row["time"], "track_id": row["track_id"]} | face.to_row()
+    result.to_csv(tmp_path / "rows.csv")
+    with open(tmp_path / "rows.csv") as f:
+        first = next(csv.DictReader(f))
+    assert first["score"] == str(round(face.score, 4))

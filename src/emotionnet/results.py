@@ -85,6 +85,13 @@ class FacePrediction:
         """Probability of :attr:`emotion`."""
         return max(self.scores)
 
+    def to_row(self) -> dict[str, Any]:
+        """One flat table row: ``x, y, w, h, detection_score, emotion, score`` and one column per
+        emotion, at full precision (video CSVs, DataFrames and Ray tables all use it)."""
+        x, y, w, h = self.box
+        row: dict[str, Any] = {"x": x, "y": y, "w": w, "h": h, "detection_score": self.detection_score}
+        return row | {"emotion": self.emotion.value, "score": self.score} | self.probabilities
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: box, landmarks, detection_score, emotion, score, probabilities."""
         face = self.face.to_dict()

@@ -40,22 +40,8 @@ class VideoFaceRow:
     face: FacePrediction
 
     def to_dict(self) -> dict[str, Any]:
-        """Flat JSON-ready dict with :data:`COLUMNS` as keys."""
-        x, y, w, h = self.face.box
-        row: dict[str, Any] = {
-            "frame": self.frame,
-            "time": round(self.time, 4),
-            "track_id": self.track_id,
-            "x": round(x, 1),
-            "y": round(y, 1),
-            "w": round(w, 1),
-            "h": round(h, 1),
-            "detection_score": round(self.face.detection_score, 4),
-            "emotion": self.face.emotion.value,
-            "score": round(self.face.score, 4),
-        }
-        row.update({k: round(v, 4) for k, v in self.face.probabilities.items()})
-        return row
+        """Flat JSON-ready dict with :data:`COLUMNS` as keys, at full precision."""
+        return {"frame": self.frame, "time": self.time, "track_id": self.track_id} | self.face.to_row()
 
 
 @dataclass(frozen=True)
@@ -132,7 +118,8 @@ class VideoPrediction:
             json.dump(self.to_dict(), f, indent=1)
 
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per (frame, face) with :data:`COLUMNS` (atomically, like :meth:`to_json`).
+        """Write one row per (frame, face) with :data:`COLUMNS`, rounded to 4 decimals (boxes to 0.1 px),
+        atomically like :meth:`to_json`; :meth:`to_dict` and :meth:`to_dataframe` keep full precision.
 
         Args:
             path: The ``.csv`` file to write.
@@ -143,7 +130,7 @@ class VideoPrediction:
         with atomic_open(check_output(path, inputs=[self.source]), "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=COLUMNS)
             writer.writeheader()
-            writer.writerows(r.to_dict() for r in self.rows)
+            writer.writerows(_rounded(r.to_dict()) for r in self.rows)
 
     def to_dataframe(self) -> Any:
         """The rows as a ``pandas.DataFrame`` (needs pandas, which emotionnet does not install)."""
@@ -204,3 +191,8 @@ def import_pyplot() -> Any:
     except ImportError as exc:
         raise MissingDependencyError("Plots need matplotlib: pip install 'emotionnet[plot]'") from exc
     return plt
+
+
+def _rounded(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the CSV writes it: boxes to 0.1 px, times and probabilities to 4 decimals."""
+    return {k: round(v, 1 if k in "xywh" else 4) if isinstance(v, float) else v for k, v in row.items()}

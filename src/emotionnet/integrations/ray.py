@@ -147,10 +147,7 @@ def _decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.nda
 
 
 def _face_row(source: str, index: int, face: FacePrediction) -> dict[str, Any]:
-    x, y, w, h = face.box
-    row = {"source": source, "face": index, "x": x, "y": y, "w": w, "h": h}
-    row |= {"detection_score": face.detection_score, "emotion": face.emotion.value, "score": face.score}
-    return row | face.probabilities | {"error": ""}
+    return {"source": source, "face": index} | face.to_row() | {"error": ""}
 
 
 def _empty_row(source: str, error: str) -> dict[str, Any]:
