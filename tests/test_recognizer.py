@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ASTRONAUT
+from conftest import ASTRONAUT, ROOT
 from emotionnet import EmotionRecognizer, ImagePrediction, create_model, errors, resolve_device
 
 
@@ -141,3 +141,25 @@ def test_pickle_round_trip_rebuilds_the_detector(detector: str) -> None:
     copy = pickle.loads(pickle.dumps(recognizer))
     assert copy.detector is not recognizer.detector and copy.detector.model == detector
     assert copy.predict(ASTRONAUT) == recognizer.predict(ASTRONAUT)
+
+
+def test_a_model_with_other_labels_works_end_to_end(tmp_path: Path) -> None:
+    import cv2
+
+    from emotionnet import annotate, create_model
+
+    torch.manual_seed(0)
+    create_model("tiny", num_classes=3, labels=["calm", "excited", "tired"]).save_pretrained(tmp_path / "m")
+    recognizer = EmotionRecognizer(f"local-dir:{tmp_path / 'm'}", device="cpu", runtime="torch")
+    result = recognizer.predict(ASTRONAUT)
+    face = result[0]
+    assert set(face.probabilities) == {"calm", "excited", "tired"} and face.label in face.probabilities
+    assert result.to_dict()["faces"][0]["emotion"] == face.label and face.label in result.summary()
+    with pytest.raises(errors.InvalidInputError, match="label"):
+        _ = face.emotion  # not one of the seven emotions
+    assert annotate(ASTRONAUT, result, bars=True).shape == cv2.imread(str(ASTRONAUT)).shape
+    video = recognizer.analyze_video(
+        ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4", end=0.3, progress=False
+    )
+    video.to_csv(tmp_path / "rows.csv")
+    assert (tmp_path / "rows.csv").read_text().splitlines()[0].endswith("calm,excited,tired")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import EmotionNetError, InvalidInputError, OutputError
-from .labels import EMOTIONS
 
 if TYPE_CHECKING:
     from .recognizer import EmotionRecognizer
@@ -113,7 +112,7 @@ def _table(path: str, result: object) -> str:
     head = f"{path}  {result.width}x{result.height}  "
     if not result.faces:
         return head + "no faces found"
-    short = [e.value[:4] for e in EMOTIONS]
+    short = [label[:4] for label in result.faces[0].labels]
     lines = [
         head + f"{len(result)} face{'s' if len(result) > 1 else ''}",
         f"  {'#':>2}  {'box x,y,w,h':<20} {'det':>4}  {'emotion':<9}" + "".join(f"{s:>6}" for s in short),
@@ -121,7 +120,7 @@ def _table(path: str, result: object) -> str:
     for i, face in enumerate(result, 1):
         box = ",".join(str(round(v)) for v in face.box)
         probs = "".join(f"{p:6.2f}" for p in face.scores)
-        lines.append(f"  {i:>2}  {box:<20} {face.detection_score:4.2f}  {face.emotion.value:<9}{probs}")
+        lines.append(f"  {i:>2}  {box:<20} {face.detection_score:4.2f}  {face.label:<9}{probs}")
     return "\n".join(lines)
 
 

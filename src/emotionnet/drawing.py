@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 
 from .io import ImageSource, load_image
-from .labels import EMOTIONS, Emotion
+from .labels import Emotion
 from .results import FacePrediction, ImagePrediction
 
 #: BGR colour of each emotion's box and bar.
-COLORS: dict[Emotion, tuple[int, int, int]] = {
+COLORS: dict[str, tuple[int, int, int]] = {
     Emotion.ANGRY: (40, 40, 220),
     Emotion.DISGUST: (40, 140, 60),
     Emotion.FEAR: (160, 60, 160),
@@ -19,6 +19,8 @@ COLORS: dict[Emotion, tuple[int, int, int]] = {
     Emotion.SURPRISE: (40, 150, 250),
     Emotion.NEUTRAL: (170, 170, 170),
 }
+OTHER = (200, 200, 200)
+"""Colour of a class that is not one of the seven emotions (a model trained on other labels)."""
 
 
 def annotate(
@@ -91,10 +93,10 @@ def _place_panel(width: int, height: int, face: Rect, taken: list[Rect]) -> Rect
 def _draw_face(canvas: np.ndarray, face: FacePrediction, *, landmarks: bool, prefix: str | None) -> None:
     h = canvas.shape[0]
     x, y, bw, bh = (round(v) for v in face.box)
-    color = COLORS[face.emotion]
+    color = COLORS.get(face.label, OTHER)
     thick = max(1, round(min(bw, bh) / 60))
     cv2.rectangle(canvas, (x, y), (x + bw, y + bh), color, thick, cv2.LINE_AA)
-    text = f"{prefix + ' ' if prefix else ''}{face.emotion.value} {face.score:.0%}"
+    text = f"{prefix + ' ' if prefix else ''}{face.label} {face.score:.0%}"
     scale = float(np.clip(bw / 160, 0.4, 1.2))
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     ty = y - 4 if y - th - base - 4 >= 0 else min(y + bh + th + 4, h - base)
@@ -109,15 +111,15 @@ def _draw_bars(canvas: np.ndarray, face: FacePrediction, panel: Rect) -> None:
     left, top = panel[0], panel[1]
     row = (panel[3] - panel[1]) // 7
     scale = row / 30
-    for i, (emotion, p) in enumerate(zip(EMOTIONS, face.scores)):
+    for i, (label, p) in enumerate(zip(face.labels, face.scores)):
         y = top + i * row
         if y + row > canvas.shape[0]:
             break
         cv2.rectangle(canvas, (left, y + 1), (left + 80, y + row - 1), (40, 40, 40), -1)
-        cv2.rectangle(canvas, (left, y + 1), (left + int(80 * p), y + row - 1), COLORS[emotion], -1)
+        cv2.rectangle(canvas, (left, y + 1), (left + int(80 * p), y + row - 1), COLORS.get(label, OTHER), -1)
         cv2.putText(
             canvas,
-            emotion.value[:3],
+            label[:3],
             (left + 2, y + row - 3),
             cv2.FONT_HERSHEY_SIMPLEX,
             scale,

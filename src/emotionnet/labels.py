@@ -22,3 +22,6 @@ class Emotion(str, Enum):
 
 EMOTIONS: tuple[Emotion, ...] = tuple(Emotion)
 """Class index -> emotion: angry, disgust, fear, happy, sad, surprise, neutral."""
+
+LABELS: tuple[str, ...] = tuple(e.value for e in EMOTIONS)
+"""The same names as plain strings: the labels of every bundled model."""

@@ -214,7 +214,7 @@ class EmotionRecognizer:
                 continue
             rows = probs[start : start + len(fs)]
             start += len(fs)
-            preds = tuple(FacePrediction(face=f, scores=tuple(float(p) for p in row)) for f, row in zip(fs, rows))
+            preds = tuple(FacePrediction(f, tuple(float(p) for p in row), self.labels) for f, row in zip(fs, rows))
             out.append(ImagePrediction(faces=preds, width=pixels.shape[1], height=pixels.shape[0], source=source))
         return out
 
@@ -258,7 +258,7 @@ class EmotionRecognizer:
         pre = replace(self.preprocess, margin=0.0, align=False)
         batch = np.stack([pre.crops(b, [f])[0] for b, f in zip(bgrs, whole)])
         probs = self.predict_proba(batch)
-        return [FacePrediction(face=f, scores=tuple(float(p) for p in row)) for f, row in zip(whole, probs)]
+        return [FacePrediction(f, tuple(float(p) for p in row), self.labels) for f, row in zip(whole, probs)]
 
     def analyze_video(
         self,

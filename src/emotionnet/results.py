@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .labels import EMOTIONS, Emotion
+from .errors import InvalidInputError
+from .labels import LABELS, Emotion
 
 Box = tuple[float, float, float, float]
 """``(x, y, w, h)`` in pixels of the input image: top-left corner, width, height."""
@@ -49,11 +50,13 @@ class FacePrediction:
 
     Attributes:
         face: Where the face is (box, landmarks, detector score).
-        scores: Probabilities in :data:`emotionnet.EMOTIONS` order; they sum to 1.
+        scores: Probabilities in ``labels`` order; they sum to 1.
+        labels: The model's class names (the seven FER2013 emotions for the bundled models).
     """
 
     face: Face
     scores: tuple[float, ...]
+    labels: tuple[str, ...] = LABELS
 
     @property
     def box(self) -> Box:
@@ -73,12 +76,24 @@ class FacePrediction:
     @property
     def probabilities(self) -> dict[str, float]:
         """``{"angry": p, ..., "neutral": p}``, summing to 1."""
-        return {e.value: p for e, p in zip(EMOTIONS, self.scores)}
+        return dict(zip(self.labels, self.scores))
 
     @property
     def emotion(self) -> Emotion:
-        """The most probable emotion."""
-        return EMOTIONS[max(range(len(self.scores)), key=self.scores.__getitem__)]
+        """The most probable emotion.
+
+        Raises:
+            InvalidInputError: the model's labels are not the seven emotions (use :attr:`label`).
+        """
+        label = self.label
+        if label not in LABELS:
+            raise InvalidInputError(f"{label!r} is not one of the seven emotions; this model's classes: use .label")
+        return Emotion(label)
+
+    @property
+    def label(self) -> str:
+        """The most probable class name as a plain string (any model's labels)."""
+        return self.labels[max(range(len(self.scores)), key=self.scores.__getitem__)]
 
     @property
     def score(self) -> float:
@@ -90,7 +105,7 @@ class FacePrediction:
         emotion, at full precision (video CSVs, DataFrames and Ray tables all use it)."""
         x, y, w, h = self.box
         row: dict[str, Any] = {"x": x, "y": y, "w": w, "h": h, "detection_score": self.detection_score}
-        return row | {"emotion": self.emotion.value, "score": self.score} | self.probabilities
+        return row | {"emotion": self.label, "score": self.score} | self.probabilities
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: box, landmarks, detection_score, emotion, score, probabilities."""
@@ -99,7 +114,7 @@ class FacePrediction:
             "box": face["box"],
             "landmarks": face["landmarks"],
             "detection_score": self.detection_score,
-            "emotion": self.emotion.value,
+            "emotion": self.label,
             "score": self.score,
             "probabilities": self.probabilities,
         }
@@ -140,7 +155,7 @@ class ImagePrediction:
 
     @property
     def emotions(self) -> tuple[Emotion, ...]:
-        """Top emotion of each face."""
+        """Top emotion of each face (see :attr:`FacePrediction.emotion`)."""
         return tuple(f.emotion for f in self.faces)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,5 +175,5 @@ class ImagePrediction:
             return f"error: {self.error}"
         if not self.faces:
             return "no faces"
-        parts = ", ".join(f"{f.emotion.value} ({f.score:.2f})" for f in self.faces)
+        parts = ", ".join(f"{f.label} ({f.score:.2f})" for f in self.faces)
         return f"{len(self.faces)} face{'s' if len(self.faces) > 1 else ''}: {parts}"

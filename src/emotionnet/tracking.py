@@ -108,6 +108,6 @@ def track_faces(
         tracker.update([], np.zeros((0, len(EMOTIONS))))
         return prediction, ()
     matched = tracker.update([f.box for f in faces], np.array([f.scores for f in faces]))
-    smoothed = tuple(FacePrediction(f.face, scores) for f, (_, scores) in zip(faces, matched))
+    smoothed = tuple(FacePrediction(f.face, scores, f.labels) for f, (_, scores) in zip(faces, matched))
     out = ImagePrediction(smoothed, prediction.width, prediction.height, prediction.source)
     return out, tuple(track_id for track_id, _ in matched)

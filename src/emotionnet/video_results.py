@@ -11,7 +11,7 @@ from typing import Any
 
 from ._outputs import atomic_open, atomic_path, check_output
 from .errors import MissingDependencyError
-from .labels import EMOTIONS
+from .labels import LABELS
 from .results import FacePrediction
 
 COLUMNS = (
@@ -25,7 +25,7 @@ COLUMNS = (
     "detection_score",
     "emotion",
     "score",
-    *(e.value for e in EMOTIONS),
+    *LABELS,
 )
 """Column order of :meth:`VideoPrediction.to_csv` and :meth:`VideoPrediction.to_dataframe`."""
 
@@ -86,7 +86,7 @@ class VideoPrediction:
         if not self.rows:
             faces = "no faces found"
         else:
-            top = Counter(r.face.emotion.value for r in self.rows).most_common(1)[0][0]
+            top = Counter(r.face.label for r in self.rows).most_common(1)[0][0]
             faces = f"{len(self.rows)} face detections in {len(self.track_ids)} track(s), mostly {top}"
         skipped = f", {len(self.skipped_frames)} undecodable frame(s) skipped" if self.skipped_frames else ""
         return f"{self.frames_analyzed}/{self.frames_read} frames analysed: {faces}{skipped}"
@@ -128,7 +128,7 @@ class VideoPrediction:
             OutputError: the folder does not exist, or ``path`` is a directory or the source video.
         """
         with atomic_open(check_output(path, inputs=[self.source]), "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=COLUMNS)
+            writer = csv.DictWriter(f, fieldnames=list(self.rows[0].to_dict()) if self.rows else COLUMNS)
             writer.writeheader()
             writer.writerows(_rounded(r.to_dict()) for r in self.rows)
 
@@ -152,7 +152,7 @@ class VideoPrediction:
         """
         out = check_output(path, inputs=[self.source])
         plt = import_pyplot()
-        from .drawing import COLORS
+        from .drawing import COLORS, OTHER
 
         tracks = self.track_ids or (0,)
         height = 2.2 * len(tracks) + 0.8  # inches: one panel per track, then a header for title and legend
@@ -160,11 +160,9 @@ class VideoPrediction:
         for ax, track in zip(axes[:, 0], tracks):
             rows = [r for r in self.rows if r.track_id == track]
             times = [r.time if self.fps else r.frame for r in rows]
-            for i, emotion in enumerate(EMOTIONS):
-                b, g, r_ = COLORS[emotion]
-                ax.plot(
-                    times, [r.face.scores[i] for r in rows], label=emotion.value, color=(r_ / 255, g / 255, b / 255)
-                )
+            for i, label in enumerate(rows[0].face.labels if rows else LABELS):
+                b, g, r_ = COLORS.get(label, OTHER)
+                ax.plot(times, [r.face.scores[i] for r in rows], label=label, color=(r_ / 255, g / 255, b / 255))
             ax.set_ylim(0, 1)
             ax.set_ylabel(f"track {track}" if rows else "no faces")
         axes[-1, 0].set_xlabel("time (s)" if self.fps else "frame")
