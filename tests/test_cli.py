@@ -73,3 +73,11 @@ def test_console_script_runs_as_a_process() -> None:
         [sys.executable, "-m", "emotionnet", "predict", "/no/such.jpg"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 1 and "No such image file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_json_goes_to_a_file_or_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "faces.json"
+    assert main(["predict", str(ASTRONAUT), "--json", str(out), "--no-progress"]) == 0
+    assert capsys.readouterr().out == "" and json.loads(out.read_text())[0]["faces"]
+    assert main(["predict", str(ASTRONAUT), "--json", "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["source"] == str(ASTRONAUT)

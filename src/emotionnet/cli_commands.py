@@ -55,11 +55,15 @@ def predict(args: argparse.Namespace) -> int:
         if path in targets and not isinstance(result, Exception):
             _save_annotated(path, result, targets[path])
     if args.json:
-        print(
-            json.dumps(
-                [r.to_dict() if not isinstance(r, Exception) else _error_dict(p, r) for p, r in results], indent=2
-            )
-        )
+        rows = [_error_dict(p, r) if isinstance(r, Exception) else r.to_dict() for p, r in results]
+        if args.json == "-":
+            print(json.dumps(rows, indent=2))
+        else:
+            from ._outputs import atomic_open
+
+            with atomic_open(args.json, "w", encoding="utf-8") as f:
+                json.dump(rows, f, indent=2)
+            print(f"saved {args.json}", file=sys.stderr)
     else:
         for path, result in results:
             if not isinstance(result, Exception):
