@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import EmotionNetError, InvalidInputError
-from ..labels import EMOTIONS
+from ..labels import LABELS
 
 if TYPE_CHECKING:
     import ray.data
@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from ..recognizer import EmotionRecognizer
     from ..results import FacePrediction
 
-COLUMNS = ("source", "face", "x", "y", "w", "h", "detection_score", "emotion", "score", *(e.value for e in EMOTIONS))
-"""Columns of every output row, plus ``error`` (empty unless the input could not be used)."""
+COLUMNS = ("source", "face", "x", "y", "w", "h", "detection_score", "emotion", "score", *LABELS)
+"""Columns of every output row for the bundled models, plus ``error`` (empty unless the input could not
+be used); a model with other labels has its own class names in place of the seven emotions."""
 _INPUT_COLUMNS = ("bytes", "image", "path")
 Mode = Literal["predict", "classify"]
 
@@ -116,13 +117,14 @@ class EmotionPredictor:
             else:
                 found = self.recognizer.predict(arrays)
                 results = {i: tuple(p.faces) for i, p in zip(good, found)}
+        columns = (*COLUMNS[: -len(LABELS)], *self.recognizer.labels)  # the model's own class names
         rows: list[dict[str, Any]] = []
         for i, source in enumerate(ids):
             faces = results.get(i, ())
             rows.extend(_face_row(source, k, f) for k, f in enumerate(faces))
             if not faces:
-                rows.append(_empty_row(source, errors[i]))
-        return _columns(rows)
+                rows.append(_empty_row(source, errors[i], columns))
+        return _columns(rows, columns)
 
 
 def _items(values: Any, column: str) -> list[Any]:
@@ -150,16 +152,16 @@ def _face_row(source: str, index: int, face: FacePrediction) -> dict[str, Any]:
     return {"source": source, "face": index} | face.to_row() | {"error": ""}
 
 
-def _empty_row(source: str, error: str) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(COLUMNS, np.nan)
+def _empty_row(source: str, error: str, columns: tuple[str, ...]) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(columns, np.nan)
     return row | {"source": source, "face": -1, "emotion": "", "error": error}
 
 
 _DTYPES: dict[str, Any] = {"source": object, "face": np.int64, "emotion": object, "error": object}
 
 
-def _columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    return {c: np.array([r[c] for r in rows], dtype=_DTYPES.get(c, np.float64)) for c in (*COLUMNS, "error")}
+def _columns(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    return {c: np.array([r[c] for r in rows], dtype=_DTYPES.get(c, np.float64)) for c in (*columns, "error")}
 
 
 def analyze_images(
