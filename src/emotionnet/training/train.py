@@ -247,6 +247,7 @@ def train(
         gathered = [torch.zeros_like(fingerprint) for _ in range(world)]
         dist.all_gather(gathered, fingerprint)
         in_sync = all(torch.equal(g, gathered[0]) for g in gathered)
+        dist.barrier()  # no rank closes its connections while another still reads from them
         dist.destroy_process_group()
     if rank == 0 and world > 1:
         print(f"{world} ranks in sync: {in_sync}", flush=True)
