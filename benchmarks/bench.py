@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from emotionnet import EmotionRecognizer, FaceDetector
-from emotionnet.backends import onnx_export_available
+from emotionnet.classifier.backends import onnx_export_available
 
 ROOT = Path(__file__).resolve().parents[1]
 ASTRONAUT = ROOT / "examples" / "images" / "astronaut.png"

@@ -6,7 +6,7 @@ Reference faces are YuNet's own confident detections (score > 0.8) at full resol
 photos of ``--media`` and every ``--every``-th frame of its videos. Each image is then shrunk until
 the reference face's shorter box side is ``k`` pixels, and the face counts as found when a
 detection overlaps it (IoU >= 0.5). ``FaceDetector`` uses the size where recall reaches 100 % to
-choose its input scale from ``min_face_size`` (``emotionnet.detection.YUNET_FACE_PX``).
+choose its input scale from ``min_face_size`` (``emotionnet.detection.detector.YUNET_FACE_PX``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from emotionnet import FaceDetector, load_image
-from emotionnet.detection import YUNET_FACE_PX
+from emotionnet.detection.detector import YUNET_FACE_PX
 
 ROOT = Path(__file__).resolve().parents[1]
 

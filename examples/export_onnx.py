@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from emotionnet import EMOTIONS, EmotionRecognizer
-from emotionnet.export import export_onnx
+from emotionnet.models.export import export_onnx
 
 out = sys.argv[1] if len(sys.argv) > 1 else "emotionnet.onnx"
 recognizer = EmotionRecognizer(device="cpu")

@@ -14,9 +14,9 @@ import torch
 
 from conftest import ASTRONAUT
 from emotionnet import EmotionRecognizer, InvalidInputError, MissingDependencyError
-from emotionnet.backends import check_runtime, onnx_export_available, onnx_file
-from emotionnet.fused import fused_cpu_net
-from emotionnet.pretrained import load_model
+from emotionnet.classifier.backends import check_runtime, onnx_export_available, onnx_file
+from emotionnet.classifier.fused import fused_cpu_net
+from emotionnet.models.pretrained import load_model
 
 needs_ort = pytest.mark.skipif(not onnx_export_available(), reason="onnx is not installed (the dev extra has it)")
 

@@ -10,7 +10,7 @@ import torch
 
 from emotionnet import create_model
 from emotionnet.cli import main
-from emotionnet.export import export_onnx
+from emotionnet.models.export import export_onnx
 
 
 def test_export_matches_torch_at_any_batch(tmp_path: Path) -> None:
@@ -36,8 +36,8 @@ def test_cli_export(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-
 
 
 def test_half_storage_and_int8_files(tmp_path: Path) -> None:
-    from emotionnet.export import quantize_int8
-    from emotionnet.ort import cpu_session
+    from emotionnet.models.export import quantize_int8
+    from emotionnet.runtimes.ort import cpu_session
 
     model = create_model("tiny").eval()
     assert export_onnx(model, tmp_path / "half.onnx", half_storage=True) < 1e-3

@@ -10,11 +10,11 @@ import torch
 
 import emotionnet
 from emotionnet import create_model, errors
-from emotionnet.configs import CONFIGS
-from emotionnet.hub import fetch
-from emotionnet.model import EmotionNet
+from emotionnet.models.configs import CONFIGS
+from emotionnet.models.emotionnet import EmotionNet
+from emotionnet.models.hub import fetch
+from emotionnet.models.registry import ModelEntry, WeightsFile
 from emotionnet.preprocessing import FacePreprocess
-from emotionnet.registry import ModelEntry, WeightsFile
 from fake_hub import FakeHub
 
 
@@ -124,7 +124,7 @@ def _fetch_in_subprocess(weights: WeightsFile, tmp_path: Path, **env: str) -> st
 
     code = (
         "import json, sys\n"
-        "from emotionnet.hub import fetch\nfrom emotionnet.registry import WeightsFile\n"
+        "from emotionnet.models.hub import fetch\nfrom emotionnet.models.registry import WeightsFile\n"
         "try:\n    fetch(WeightsFile(**json.loads(sys.argv[1]))); print('ok')\n"
         "except Exception as exc:\n    print(type(exc).__name__)\n"
     )

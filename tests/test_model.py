@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from emotionnet import EmotionNet, create_model, load_model
-from emotionnet.configs import CONFIGS
 from emotionnet.errors import InvalidInputError, ModelNotFoundError
+from emotionnet.models.configs import CONFIGS
 
 
 @pytest.mark.parametrize(("config", "params"), [("paper", 29_890_759), ("compact", 4_590_695)])

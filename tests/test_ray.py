@@ -132,7 +132,7 @@ def test_videos_as_csv_and_bad_format(cluster: None, tmp_path: Path) -> None:
 
 def test_core_never_imports_ray() -> None:
     code = (
-        "import sys, emotionnet as en; en.EmotionRecognizer(); import emotionnet.video, emotionnet.cli; "
+        "import sys, emotionnet as en; en.EmotionRecognizer(); import emotionnet.video.analysis, emotionnet.cli; "
         "print('ray' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

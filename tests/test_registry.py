@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from conftest import FER2013, ROOT, needs_fer2013
-from emotionnet import EMOTIONS, load_model, registry
-from emotionnet.hub import bundled_path, sha256_of
-from emotionnet.model import EmotionNet
+from emotionnet import EMOTIONS, load_model
+from emotionnet.models import registry
+from emotionnet.models.emotionnet import EmotionNet
+from emotionnet.models.hub import bundled_path, sha256_of
 
 KNOWN_METRICS = {
     "privatetest_acc",

@@ -77,7 +77,7 @@ def test_failed_video_run_leaves_no_output_and_no_temp(recognizer: EmotionRecogn
 
 
 def test_result_writers_refuse_missing_folders_and_keep_old_files(tmp_path: Path) -> None:
-    from emotionnet.video_results import VideoPrediction
+    from emotionnet.video.results import VideoPrediction
 
     result = VideoPrediction(str(tmp_path / "v.mp4"), 30.0, 64, 64, 0, 0, (), 0, ())
     with pytest.raises(errors.OutputError, match="does not exist"):
@@ -325,7 +325,7 @@ def _cli(*args: str, pre: str = "") -> subprocess.CompletedProcess[str]:
 
 @needs_media
 def test_cli_live_on_a_busy_port() -> None:
-    from emotionnet.live import LiveServer
+    from emotionnet.video.live import LiveServer
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -14,8 +14,8 @@ import pytest
 from conftest import ASTRONAUT, MEDIA, ROOT, needs_media
 from emotionnet import EmotionRecognizer, errors
 from emotionnet.cli import main
-from emotionnet.tracking import FaceTracker, iou
-from emotionnet.video import SkippedFramesWarning
+from emotionnet.video.analysis import SkippedFramesWarning
+from emotionnet.video.tracking import FaceTracker, iou
 
 PEXELS = ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4"
 

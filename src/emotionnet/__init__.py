@@ -16,8 +16,7 @@ from . import errors as _errors  # light: no torch, no OpenCV
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from .detection import FaceDetector as FaceDetector
-    from .device import resolve_device as resolve_device
+    from .detection.detector import FaceDetector as FaceDetector
     from .drawing import annotate as annotate
     from .errors import (
         ChecksumError as ChecksumError,
@@ -36,13 +35,11 @@ if TYPE_CHECKING:
         VideoReadError as VideoReadError,
         WeightsError as WeightsError,
     )
-    from .io import list_images as list_images, load_image as load_image
+    from .io.image import list_images as list_images, load_image as load_image
     from .labels import EMOTIONS as EMOTIONS, Emotion as Emotion
-    from .model import EmotionNet as EmotionNet
-    from .preprocessing import FacePreprocess as FacePreprocess
-    from .pretrained import create_model as create_model, load_model as load_model
-    from .recognizer import EmotionRecognizer as EmotionRecognizer
-    from .registry import (
+    from .models.emotionnet import EmotionNet as EmotionNet
+    from .models.pretrained import create_model as create_model, load_model as load_model
+    from .models.registry import (
         DetectorEntry as DetectorEntry,
         ModelEntry as ModelEntry,
         WeightsFile as WeightsFile,
@@ -50,37 +47,40 @@ if TYPE_CHECKING:
         list_models as list_models,
         register_model as register_model,
     )
+    from .preprocessing import FacePreprocess as FacePreprocess
+    from .recognizer import EmotionRecognizer as EmotionRecognizer
     from .results import Face as Face, FacePrediction as FacePrediction, ImagePrediction as ImagePrediction
-    from .stream import StreamFrame as StreamFrame
-    from .video import SkippedFramesWarning as SkippedFramesWarning
-    from .video_results import VideoFaceRow as VideoFaceRow, VideoPrediction as VideoPrediction
+    from .runtimes.device import resolve_device as resolve_device
+    from .video.analysis import SkippedFramesWarning as SkippedFramesWarning
+    from .video.results import VideoFaceRow as VideoFaceRow, VideoPrediction as VideoPrediction
+    from .video.stream import StreamFrame as StreamFrame
 
 _EXPORTS: dict[str, str] = {
     "annotate": "drawing",
-    "FaceDetector": "detection",
-    "resolve_device": "device",
-    "load_image": "io",
-    "list_images": "io",
+    "FaceDetector": "detection.detector",
+    "resolve_device": "runtimes.device",
+    "load_image": "io.image",
+    "list_images": "io.image",
     "Emotion": "labels",
     "EMOTIONS": "labels",
-    "EmotionNet": "model",
-    "create_model": "pretrained",
+    "EmotionNet": "models.emotionnet",
+    "create_model": "models.pretrained",
     "FacePreprocess": "preprocessing",
-    "load_model": "pretrained",
+    "load_model": "models.pretrained",
     "EmotionRecognizer": "recognizer",
-    "DetectorEntry": "registry",
-    "ModelEntry": "registry",
-    "WeightsFile": "registry",
-    "get_model_entry": "registry",
-    "list_models": "registry",
-    "register_model": "registry",
+    "DetectorEntry": "models.registry",
+    "ModelEntry": "models.registry",
+    "WeightsFile": "models.registry",
+    "get_model_entry": "models.registry",
+    "list_models": "models.registry",
+    "register_model": "models.registry",
     "Face": "results",
     "FacePrediction": "results",
     "ImagePrediction": "results",
-    "SkippedFramesWarning": "video",
-    "StreamFrame": "stream",
-    "VideoFaceRow": "video_results",
-    "VideoPrediction": "video_results",
+    "SkippedFramesWarning": "video.analysis",
+    "StreamFrame": "video.stream",
+    "VideoFaceRow": "video.results",
+    "VideoPrediction": "video.results",
     **{name: "errors" for name in _errors.__all__},
 }
 

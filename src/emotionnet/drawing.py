@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .io import ImageSource, load_image
+from .io.image import ImageSource, load_image
 from .labels import Emotion
 from .results import FacePrediction, ImagePrediction
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 
-from .backends import RuntimeName
-from .classifier import Classifier, Precision
-from .detection import DetectorName, FaceDetector
+from .classifier.backends import RuntimeName
+from .classifier.stage import Classifier, Precision
+from .detection.detector import DetectorName, FaceDetector
 from .errors import EmotionNetError, InvalidImageError, InvalidInputError
-from .io import ImageSource, check_boxes, list_images, load_image
-from .registry import ModelEntry
+from .io.image import ImageSource, check_boxes, list_images, load_image
+from .models.registry import ModelEntry
 from .results import Box, Face, FacePrediction, ImagePrediction
 
 OnError = Literal["raise", "return"]
@@ -23,9 +23,9 @@ OnError = Literal["raise", "return"]
 if TYPE_CHECKING:
     import torch
 
-    from .model import EmotionNet
-    from .stream import StreamFrame
-    from .video_results import VideoPrediction
+    from .models.emotionnet import EmotionNet
+    from .video.results import VideoPrediction
+    from .video.stream import StreamFrame
 
 
 class EmotionRecognizer:
@@ -55,7 +55,7 @@ class EmotionRecognizer:
         min_face_size: The smallest face the detector looks for, in pixels, when ``detector`` is a
             name (larger is faster; see :class:`FaceDetector`).
         threads: ONNX Runtime intra-op threads (classifier and YuNet); ``None`` follows
-            :func:`emotionnet.threads.resolve_threads` (``OMP_NUM_THREADS``, else the CPUs, at
+            :func:`emotionnet.runtimes.threads.resolve_threads` (``OMP_NUM_THREADS``, else the CPUs, at
             most 4). The torch runtime uses torch's own setting.
 
     Thread-safe: concurrent ``predict`` calls may share one instance.
@@ -288,14 +288,14 @@ class EmotionRecognizer:
                 between reuse its faces (boxes and landmarks) and are only classified.
 
         Returns:
-            A :class:`~emotionnet.video_results.VideoPrediction`: one row per face per analysed
+            A :class:`~emotionnet.video.results.VideoPrediction`: one row per face per analysed
             frame with a stable ``track_id``, plus the indices of undecodable frames (a
-            :class:`~emotionnet.video.SkippedFramesWarning` is issued when there are any).
+            :class:`~emotionnet.video.analysis.SkippedFramesWarning` is issued when there are any).
 
         Raises:
             ImageNotFoundError: no such file. VideoReadError: not a readable video.
         """
-        from .video import analyze_video
+        from .video.analysis import analyze_video
 
         return analyze_video(
             lambda frames, faces=None: self.predict(list(frames), boxes=faces),
@@ -340,7 +340,7 @@ class EmotionRecognizer:
         Raises:
             VideoReadError: the camera or URL cannot be opened. ImageNotFoundError: no such file.
         """
-        from .stream import stream
+        from .video.stream import stream
 
         return stream(
             self.predict,

@@ -134,7 +134,7 @@ def _items(values: Any, column: str) -> list[Any]:
 
 
 def _decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.ndarray | None], list[str]]:
-    from ..io import load_image
+    from ..io.image import load_image
 
     images: list[np.ndarray | None] = []
     errors: list[str] = []
@@ -252,7 +252,7 @@ class VideoJob:
 def _video_task(source: str, output: str, fmt: str, rec: dict[str, Any], video: dict[str, Any]) -> VideoJob:
     import warnings
 
-    from ..video import SkippedFramesWarning
+    from ..video.analysis import SkippedFramesWarning
 
     try:
         recognizer = _recognizer(**rec)

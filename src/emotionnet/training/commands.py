@@ -113,8 +113,8 @@ def _eval(args: argparse.Namespace) -> int:
     import torch
 
     from .._outputs import atomic_open, atomic_path, check_output
-    from ..model import channels_last
-    from ..pretrained import load_model
+    from ..models.emotionnet import channels_last
+    from ..models.pretrained import load_model
     from .data import load_split
     from .evaluate import VIEWS, benchmark_table, confusion_image, evaluate, fit_temperature, predict_logits
     from .ferplus import CSV_NAME, read_votes
@@ -161,8 +161,8 @@ def _eval(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     import torch
 
-    from ..hub import sha256_of
-    from ..model import EmotionNet
+    from ..models.emotionnet import EmotionNet
+    from ..models.hub import sha256_of
 
     src = EmotionNet.from_pretrained(args.checkpoint)
     config: dict[str, Any] = dict(src._hub_mixin_config or {})  # type: ignore[arg-type]

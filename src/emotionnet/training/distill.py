@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..pretrained import load_model
+from ..models.pretrained import load_model
 from .data import FaceSet
 from .evaluate import predict_logits
 

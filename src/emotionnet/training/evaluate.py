@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..labels import EMOTIONS
-from ..model import EmotionNet
+from ..models.emotionnet import EmotionNet
 from .data import FaceSet
 
 TTA = Literal["none", "flip", "tencrop"]

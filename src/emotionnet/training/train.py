@@ -18,10 +18,10 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ..configs import CONFIGS
-from ..model import EmotionNet, channels_last
+from ..models.configs import CONFIGS
+from ..models.emotionnet import EmotionNet, channels_last
+from ..models.pretrained import create_model, load_model
 from ..preprocessing import FacePreprocess
-from ..pretrained import create_model, load_model
 from .augment import augment_batch
 from .data import FaceSet, load_split
 from .distill import distillation_loss, teacher_probabilities

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InvalidInputError, ModelNotFoundError
+from ..labels import EMOTIONS
+from ..preprocessing import FacePreprocess
 from .configs import CONFIGS
-from .errors import InvalidInputError, ModelNotFoundError
-from .labels import EMOTIONS
-from .preprocessing import FacePreprocess
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")

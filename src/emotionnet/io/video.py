@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InvalidInputError, VideoReadError
-from .io import MAX_PIXELS, check_input_file
+from ..errors import InvalidInputError, VideoReadError
+from .image import MAX_PIXELS, check_input_file
 
 VideoSource = int | str | os.PathLike
 """A camera index, a video file path, or a stream URL (``rtsp://``, ``http://``)."""

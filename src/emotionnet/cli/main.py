@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
-from . import cli_commands as commands
-from ._version import __version__
-from .errors import EmotionNetError, InvalidImageError, InvalidInputError
+from .._version import __version__
+from ..errors import EmotionNetError, InvalidImageError, InvalidInputError
+from . import commands
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", default=None, help="cache decoded FER2013 images here")
     p.set_defaults(func=commands.export_onnx)
 
-    from .training import commands as training_commands  # argparse wiring only; torch loads when run
+    from ..training import commands as training_commands  # argparse wiring only; torch loads when run
 
     training_commands.add_subcommands(sub)
     return parser

@@ -3,7 +3,7 @@
 Each backend maps normalised faces ``(N, 1, S, S)`` (float32 NumPy) to calibrated probabilities
 ``(N, num_classes)``. ONNX Runtime runs the ONNX file a registry entry ships (no torch at all:
 the default on CPUs) or, like OpenCV DNN, a float32 export of the very same weights (temperature
-included) made once by :func:`emotionnet.export.export_onnx` and cached by a hash of the weights.
+included) made once by :func:`emotionnet.models.export.export_onnx` and cached by a hash of the weights.
 Nothing here imports torch until a torch model is involved.
 """
 
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from .errors import InvalidInputError, MissingDependencyError
-from .ort import cpu_session
+from ..errors import InvalidInputError, MissingDependencyError
+from ..runtimes.ort import cpu_session
 
 if TYPE_CHECKING:
-    from .model import EmotionNet
+    from ..models.emotionnet import EmotionNet
 
 RuntimeName = Literal["auto", "torch", "onnxruntime", "opencv"]
 """Who runs the classifier (``EmotionRecognizer(runtime=...)``)."""
@@ -99,7 +99,7 @@ def check_runtime(name: str, device_type: str, needs_export: bool) -> None:
 def onnx_file(model: EmotionNet) -> Path:
     """The model exported to float32 ONNX, cached by weights hash under ``$EMOTIONNET_CACHE``
     (``~/.cache/emotionnet``)."""
-    from .export import export_onnx
+    from ..models.export import export_onnx
 
     digest = hashlib.sha256(repr((model.temperature, model.input_size)).encode())
     for name, tensor in model.state_dict().items():

@@ -7,14 +7,14 @@ import copy
 import numpy as np
 import torch
 
+from ..models.emotionnet import EmotionNet
 from .fused import fused_cpu_net
-from .model import EmotionNet
 
 
 class TorchBackend:
     """The model in channels-last layout, in float32 or bfloat16.
 
-    In bfloat16 on CPUs it runs :class:`~emotionnet.fused.FusedCPUNet` (conv + ReLU fused by
+    In bfloat16 on CPUs it runs :class:`~emotionnet.classifier.fused.FusedCPUNet` (conv + ReLU fused by
     oneDNN, weights packed once) where this torch build supports it. Elsewhere it runs the model
     under autocast, from a copy whose convolution and linear weights are already bfloat16 when
     ``bf16``, so autocast does not cast 4.6M weights on every call.

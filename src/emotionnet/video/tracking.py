@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InvalidInputError
-from .labels import EMOTIONS
-from .results import Box, FacePrediction, ImagePrediction
+from ..errors import InvalidInputError
+from ..labels import EMOTIONS
+from ..results import Box, FacePrediction, ImagePrediction
 
 
 def iou(a: Box, b: Box) -> float:

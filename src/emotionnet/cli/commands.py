@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import EmotionNetError, InvalidInputError, OutputError
+from ..errors import EmotionNetError, InvalidInputError, OutputError
 
 if TYPE_CHECKING:
-    from .recognizer import EmotionRecognizer
+    from ..recognizer import EmotionRecognizer
 
 
 def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognizer:
     """The recognizer the common options (``_common``) describe."""
-    from .recognizer import EmotionRecognizer
+    from ..recognizer import EmotionRecognizer
 
     return EmotionRecognizer(
         args.model,
@@ -32,12 +32,12 @@ def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognize
 
 
 def predict(args: argparse.Namespace) -> int:
-    from .io import list_images
+    from ..io.image import list_images
 
     args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
     if args.json not in (None, "-"):
-        from ._outputs import check_output
+        from .._outputs import check_output
 
         check_output(args.json, inputs=args.images)
     recognizer = _recognizer(args, tta=args.tta == "flip")
@@ -59,7 +59,7 @@ def predict(args: argparse.Namespace) -> int:
         if args.json == "-":
             print(json.dumps(rows, indent=2))
         else:
-            from ._outputs import atomic_open
+            from .._outputs import atomic_open
 
             with atomic_open(args.json, "w", encoding="utf-8") as f:
                 json.dump(rows, f, indent=2)
@@ -78,7 +78,7 @@ def _error_dict(path: str, exc: Exception) -> dict[str, object]:
 def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
     """One output PNG per input in ``folder``, checked before any work: names made unique when
     inputs from different folders share a file name, never an input file."""
-    from ._outputs import check_output
+    from .._outputs import check_output
 
     out = Path(folder)
     if out.exists() and not out.is_dir():
@@ -100,8 +100,8 @@ def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
 def _save_annotated(path: str, result: object, target: Path) -> None:
     import cv2
 
-    from ._outputs import atomic_path
-    from .drawing import annotate
+    from .._outputs import atomic_path
+    from ..drawing import annotate
 
     with atomic_path(target) as tmp:
         if not cv2.imwrite(str(tmp), annotate(path, result)):  # type: ignore[arg-type]
@@ -110,7 +110,7 @@ def _save_annotated(path: str, result: object, target: Path) -> None:
 
 
 def _table(path: str, result: object) -> str:
-    from .results import ImagePrediction
+    from ..results import ImagePrediction
 
     assert isinstance(result, ImagePrediction)
     head = f"{path}  {result.width}x{result.height}  "
@@ -129,9 +129,9 @@ def _table(path: str, result: object) -> str:
 
 
 def video(args: argparse.Namespace) -> int:
-    from ._outputs import check_output
-    from .errors import Interrupted
-    from .video_results import import_pyplot
+    from .._outputs import check_output
+    from ..errors import Interrupted
+    from ..video.results import import_pyplot
 
     outputs = [o for o in (args.out, args.csv, args.json, args.plot) if o]
     for target in outputs:  # before the work, not after it
@@ -170,7 +170,7 @@ def video(args: argparse.Namespace) -> int:
 
 
 def live(args: argparse.Namespace) -> int:
-    from .live import LiveServer, show_window
+    from ..video.live import LiveServer, show_window
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
         print("error: --host other than loopback needs --allow-remote (it exposes the camera)", file=sys.stderr)
@@ -198,7 +198,7 @@ def live(args: argparse.Namespace) -> int:
 
 
 def models(args: argparse.Namespace) -> int:
-    from .registry import DEFAULT_MODEL, DETECTORS, get_model_entry, list_models
+    from ..models.registry import DEFAULT_MODEL, DETECTORS, get_model_entry, list_models
 
     print("emotion models:")
     for name in list_models():
@@ -221,14 +221,14 @@ def models(args: argparse.Namespace) -> int:
 
 
 def export_onnx(args: argparse.Namespace) -> int:
-    from .export import export_onnx
-    from .pretrained import load_model
+    from ..models.export import export_onnx
+    from ..models.pretrained import load_model
 
     model = load_model(args.model)
     if args.int8:
-        from .export import quantize_int8
-        from .hub import sha256_of
-        from .training.data import load_split
+        from ..models.export import quantize_int8
+        from ..models.hub import sha256_of
+        from ..training.data import load_split
 
         faces = load_split(args.int8, "train", args.cache_dir)
         import torch
@@ -241,7 +241,7 @@ def export_onnx(args: argparse.Namespace) -> int:
         )
         return 0
     diff = export_onnx(model, args.out, opset=args.opset, half_storage=args.half_storage)
-    from .hub import sha256_of
+    from ..models.hub import sha256_of
 
     size = os.path.getsize(args.out)
     print(f"wrote {args.out} ({size} bytes, sha256 {sha256_of(args.out)}); max abs difference to torch {diff:.2e}")
@@ -249,8 +249,8 @@ def export_onnx(args: argparse.Namespace) -> int:
 
 
 def download(args: argparse.Namespace) -> int:
-    from .hub import fetch
-    from .registry import get_model_entry
+    from ..models.hub import fetch
+    from ..models.registry import get_model_entry
 
     path = fetch(get_model_entry(args.name).weights, force_download=args.force)
     print(path)

@@ -9,11 +9,11 @@ from typing import Any
 
 import torch
 
+from ..errors import EmotionNetError, InvalidInputError, ModelNotFoundError, WeightsError
+from ..runtimes.device import resolve_device
 from .configs import CONFIGS
-from .device import resolve_device
-from .errors import EmotionNetError, InvalidInputError, ModelNotFoundError, WeightsError
+from .emotionnet import WEIGHTS_NAME, EmotionNet, load_weights
 from .hub import download, fetch
-from .model import WEIGHTS_NAME, EmotionNet, load_weights
 from .registry import ModelEntry, get_model_entry, list_models
 
 CONFIG_NAME = "config.json"
@@ -87,7 +87,7 @@ def load_model(
     name = name.removeprefix(HUB_PREFIX)
     if not _REPO_ID.match(name):
         raise ModelNotFoundError(f"{name!r} is not a Hub repo id ('owner/name')")
-    # Both files through emotionnet.hub, so Hub failures arrive as emotionnet errors, then load locally.
+    # Both files through emotionnet.models.hub, so Hub failures arrive as emotionnet errors, then load locally.
     hub = {"revision": revision, "cache_dir": cache_dir, "force_download": force_download}
     config = download(name, CONFIG_NAME, **hub)  # type: ignore[arg-type]
     download(name, WEIGHTS_NAME, missing_file=WeightsError, missing_hint="; only safetensors weights are loaded", **hub)  # type: ignore[arg-type]
@@ -142,7 +142,7 @@ def create_model(name: str = "compact", *, pretrained: bool = False, **overrides
     architecture plus trained weights, loaded when ``pretrained=True``.
 
     Args:
-        name: ``"compact"``, ``"slim"``, ``"paper"``, ``"tiny"`` (see :data:`emotionnet.configs.CONFIGS`),
+        name: ``"compact"``, ``"slim"``, ``"paper"``, ``"tiny"`` (see :data:`emotionnet.models.configs.CONFIGS`),
             the same with an ``"emotionnet_"`` prefix, or a registered ``arch.tag`` name.
         pretrained: Load the registered weights of ``name`` (which must then be registered).
         **overrides: :class:`EmotionNet` arguments that replace the config's (random init only).

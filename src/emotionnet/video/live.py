@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
 
-from .errors import InvalidInputError, ServerError
+from ..errors import InvalidInputError, ServerError
 from .stream import StreamFrame
 
 PAGE = """<!doctype html>

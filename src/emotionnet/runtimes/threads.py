@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 MAX_THREADS = 4
 """More intra-op threads than this do not speed up one 48x48 network or one YuNet pass."""

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import huggingface_hub
 from huggingface_hub import errors as hf_errors
 
-from ._version import __version__
-from .errors import ChecksumError, EmotionNetError, ModelNotFoundError, OfflineError, WeightsError
+from .._version import __version__
+from ..errors import ChecksumError, EmotionNetError, ModelNotFoundError, OfflineError, WeightsError
 from .registry import WeightsFile
 
 #: The Hub client's transport error base (httpx's in huggingface_hub >= 1.0, requests' OSError before).

@@ -9,10 +9,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ._outputs import atomic_open, atomic_path, check_output
-from .errors import MissingDependencyError
-from .labels import LABELS
-from .results import FacePrediction
+from .._outputs import atomic_open, atomic_path, check_output
+from ..errors import MissingDependencyError
+from ..labels import LABELS
+from ..results import FacePrediction
 
 COLUMNS = (
     "frame",
@@ -152,7 +152,7 @@ class VideoPrediction:
         """
         out = check_output(path, inputs=[self.source])
         plt = import_pyplot()
-        from .drawing import COLORS, OTHER
+        from ..drawing import COLORS, OTHER
 
         tracks = self.track_ids or (0,)
         height = 2.2 * len(tracks) + 0.8  # inches: one panel per track, then a header for title and legend

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ..errors import InvalidImageError, InvalidInputError
+from ..models.hub import fetch
+from ..models.registry import ModelEntry, get_model_entry, list_models
+from ..runtimes.device import cpu_only_machine
+from ..runtimes.threads import resolve_threads
 from .backends import Backend, OnnxRuntimeBackend, OpenCVBackend, RuntimeName, check_runtime, onnx_export_available
-from .device import cpu_only_machine
-from .errors import InvalidImageError, InvalidInputError
-from .hub import fetch
-from .registry import ModelEntry, get_model_entry, list_models
-from .threads import resolve_threads
 
 if TYPE_CHECKING:
     import torch
 
-    from .model import EmotionNet
+    from ..models.emotionnet import EmotionNet
 
 Precision = Literal["auto", "fp32", "bf16"]
 
@@ -73,8 +73,8 @@ class Classifier:
         self._backend = self._make_backend()
 
     def _init_torch(self, model: Any, device: Any, revision: str | None, precision: str, runtime: str) -> None:
-        from .device import fast_bf16, resolve_device
-        from .pretrained import load_model
+        from ..models.pretrained import load_model
+        from ..runtimes.device import fast_bf16, resolve_device
 
         dev = resolve_device(device)
         net = load_model(model, revision=revision) if isinstance(model, (str, os.PathLike, ModelEntry)) else model
@@ -107,7 +107,7 @@ class Classifier:
     def model(self) -> EmotionNet:
         """The network as a torch :class:`EmotionNet` (loaded on first use when ONNX Runtime runs it)."""
         if self._model is None:
-            from .pretrained import load_model
+            from ..models.pretrained import load_model
 
             assert self._entry is not None
             self._model = load_model(self._entry, device="cpu")

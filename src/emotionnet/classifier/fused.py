@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import EmotionNet, calibrated_softmax
+from ..models.emotionnet import EmotionNet, calibrated_softmax
 
 _PAD = [1, 1]
 _ONE = [1, 1]

@@ -10,9 +10,9 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from .errors import WeightsError
-from .labels import EMOTIONS
-from .preprocessing import FacePreprocess
+from ..errors import WeightsError
+from ..labels import EMOTIONS
+from ..preprocessing import FacePreprocess
 
 WEIGHTS_NAME = "model.safetensors"
 

@@ -10,12 +10,12 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from .errors import DetectorError, InvalidInputError
-from .hub import fetch
-from .io import ImageSource, load_image
-from .registry import get_detector_entry
-from .results import Face
-from .threads import resolve_threads
+from ..errors import DetectorError, InvalidInputError
+from ..io.image import ImageSource, load_image
+from ..models.hub import fetch
+from ..models.registry import get_detector_entry
+from ..results import Face
+from ..runtimes.threads import resolve_threads
 from .yunet import YuNetOnnxRuntime
 
 DetectorName = Literal["yunet", "yunet_n", "haar"]
@@ -48,7 +48,7 @@ class FaceDetector:
         runtime: Who runs YuNet: ``"onnxruntime"`` (2-4x faster on CPUs), ``"opencv"``
             (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
         threads: ONNX Runtime intra-op threads; ``None`` follows
-            :func:`emotionnet.threads.resolve_threads`.
+            :func:`emotionnet.runtimes.threads.resolve_threads`.
 
     Thread-safe: one detector may serve several threads. Picklable: a copy re-creates its
     ONNX Runtime or OpenCV objects from the same arguments (no native handle is pickled).

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .ort import cpu_session
+from ..runtimes.ort import cpu_session
 
 STRIDES = (8, 16, 32)
 DIVISOR = 32

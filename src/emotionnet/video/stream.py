@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .drawing import draw_tracks
-from .results import Face, ImagePrediction
+from ..drawing import draw_tracks
+from ..io.video import VideoSource, open_capture, video_info
+from ..results import Face, ImagePrediction
 from .tracking import FaceTracker, track_faces
-from .video_io import VideoSource, open_capture, video_info
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._outputs import atomic_path, check_output
-from .errors import EmotionNetError, MissingDependencyError
-from .model import EmotionNet
+from .._outputs import atomic_path, check_output
+from ..errors import EmotionNetError, MissingDependencyError
+from .emotionnet import EmotionNet
 
 
 class _Probabilities(nn.Module):
@@ -58,7 +58,7 @@ def _store_half(path: Path, wrapper: nn.Module, size: int, check_batch: int) -> 
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    from .ort import cpu_session
+    from ..runtimes.ort import cpu_session
 
     graph = (model := onnx.load(str(path))).graph
     casts = []

@@ -13,13 +13,13 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._outputs import atomic_path, check_output
-from .drawing import draw_tracks
-from .errors import Interrupted, InvalidInputError, OutputError
-from .results import Face, ImagePrediction
+from .._outputs import atomic_path, check_output
+from ..drawing import draw_tracks
+from ..errors import Interrupted, InvalidInputError, OutputError
+from ..io.video import FrameReport, VideoFrame, iter_frames, open_capture, video_info
+from ..results import Face, ImagePrediction
+from .results import VideoFaceRow, VideoPrediction
 from .tracking import FaceTracker, track_faces
-from .video_io import FrameReport, VideoFrame, iter_frames, open_capture, video_info
-from .video_results import VideoFaceRow, VideoPrediction
 
 CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".webm": "VP80", ".mkv": "VP80"}
 """Codec of an annotated video by file suffix. The OpenCV wheels encode no H.264; browsers play

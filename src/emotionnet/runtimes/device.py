@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 if TYPE_CHECKING:
     import torch

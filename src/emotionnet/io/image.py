@@ -11,8 +11,8 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from ..errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
 from ._headers import exif_orientation, image_size, truncation
-from .errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
 
 ImageSource = Any
 """Anything :func:`load_image` accepts: a path or ``http(s)://`` URL, encoded bytes, a NumPy array,
