@@ -47,7 +47,7 @@ EXPECTED = [
     "list_images",
     "load_image",
     "load_model",
-    "register_model",
+    "register_weights",
     "resolve_device",
 ]
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         WeightsFile as WeightsFile,
         get_model_entry as get_model_entry,
         list_models as list_models,
-        register_model as register_model,
+        register_weights as register_weights,
     )
     from .preprocessing import FacePreprocess as FacePreprocess
     from .recognizer import EmotionRecognizer as EmotionRecognizer
@@ -73,7 +73,7 @@ _EXPORTS: dict[str, str] = {
     "WeightsFile": "models.registry",
     "get_model_entry": "models.registry",
     "list_models": "models.registry",
-    "register_model": "models.registry",
+    "register_weights": "models.registry",
     "Face": "results",
     "FacePrediction": "results",
     "ImagePrediction": "results",

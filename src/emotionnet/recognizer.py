@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from ._pipeline import as_batch, classify_crops, predict_images
 from .classifier.backends import RuntimeName
 from .classifier.stage import Classifier, Precision
 from .detection.detector import DetectorName, FaceDetector
-from .errors import EmotionNetError, InvalidImageError, InvalidInputError
-from .io.image import ImageSource, check_boxes, list_images, load_image
+from .errors import EmotionNetError, InvalidInputError
+from .io.image import ImageSource
 from .models.registry import ModelEntry
-from .results import Box, Face, FacePrediction, ImagePrediction
+from .results import Box, FacePrediction, ImagePrediction
 
 OnError = Literal["raise", "return"]
 """What a batch does when some images fail: raise (with ``.results`` attached) or return them marked."""
@@ -164,72 +164,16 @@ class EmotionRecognizer:
         """
         if on_error not in ("raise", "return"):
             raise InvalidInputError(f"on_error must be 'raise' or 'return', got {on_error!r}")
-        if isinstance(image, (str, os.PathLike)) and os.path.isdir(image):
-            image = [str(p) for p in list_images(image)]  # a folder: one result per image file in it
-        elif isinstance(image, tuple):
-            image = list(image)
-        if isinstance(image, list):
-            if not image:
-                raise InvalidInputError("predict() got an empty list; pass at least one image")
-            if boxes is not None and (not isinstance(boxes, Sequence) or len(boxes) != len(image)):
-                raise InvalidInputError(f"boxes must give one list per image ({len(image)} images), got {boxes!r:.80}")
-            per_image = cast("list[Sequence[Box] | None]", list(boxes) if boxes is not None else [None] * len(image))
-            results = self._predict_many(list(image), per_image, color)
-            failed = [i for i, r in enumerate(results) if r.error is not None]
-            if failed and on_error == "raise":
-                first = results[failed[0]].error
-                assert isinstance(first, EmotionNetError)
+        images, per_image, many = as_batch(image, boxes)
+        results = predict_images(images, per_image, color, self.detector, self.classifier)
+        failed = [i for i, r in enumerate(results) if r.error is not None]
+        if failed and (on_error == "raise" or not many):
+            first = results[failed[0]].error
+            assert isinstance(first, EmotionNetError)
+            if many:
                 first.results, first.index = [r if r.ok else None for r in results], failed[0]
-                raise first
-            return results
-        result = self._predict_many([image], [cast("Sequence[Box] | None", boxes)], color)[0]
-        if result.error is not None:
-            raise result.error
-        return result
-
-    def _predict_many(
-        self, images: list[ImageSource], boxes: list[Sequence[Box] | None], color: Literal["bgr", "rgb"]
-    ) -> list[ImagePrediction]:
-        """Predict each image; an image that fails comes back with ``error`` set, the others are unaffected."""
-        decoded: list[np.ndarray | None] = []
-        faces: list[tuple[Face, ...]] = []
-        errors: list[EmotionNetError | None] = []
-        for img, b in zip(images, boxes):
-            try:
-                bgr = load_image(img, color=color)
-                faces.append(self._faces(bgr, b))
-                decoded.append(bgr)
-                errors.append(None)
-            except EmotionNetError as exc:
-                decoded.append(None)
-                faces.append(())
-                errors.append(exc)
-        crops = [self.preprocess.crops(im, f) for im, f in zip(decoded, faces) if im is not None and f]
-        probs = self.predict_proba(np.concatenate(crops)) if crops else np.zeros((0, len(self.labels)))
-        out, start = [], 0
-        for img, pixels, fs, error in zip(images, decoded, faces, errors):
-            source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
-            if pixels is None:
-                out.append(ImagePrediction(faces=(), width=0, height=0, source=source, error=error))
-                continue
-            rows = probs[start : start + len(fs)]
-            start += len(fs)
-            preds = tuple(FacePrediction(f, tuple(float(p) for p in row), self.labels) for f, row in zip(fs, rows))
-            out.append(ImagePrediction(faces=preds, width=pixels.shape[1], height=pixels.shape[0], source=source))
-        return out
-
-    def _faces(self, bgr: np.ndarray, boxes: Sequence[Box] | None) -> tuple[Face, ...]:
-        if boxes is None:
-            if self.detector is None:
-                raise InvalidInputError(
-                    "This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]"
-                )
-            return self.detector.detect(bgr)
-        faces = [b for b in boxes if isinstance(b, Face)] if isinstance(boxes, (list, tuple)) else []
-        if faces and len(faces) == len(boxes):  # Face objects (e.g. from an earlier detection): landmarks kept
-            check_boxes([f.box for f in faces], bgr.shape[1], bgr.shape[0])
-            return tuple(faces)
-        return tuple(Face(box=box) for box in check_boxes(boxes, bgr.shape[1], bgr.shape[0]))
+            raise first
+        return results if many else results[0]
 
     def classify_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> list[FacePrediction]:
         """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
@@ -245,20 +189,7 @@ class EmotionRecognizer:
         Raises:
             InvalidInputError: no crops. InvalidImageError: a crop that is not a usable image.
         """
-        if isinstance(faces, np.ndarray):
-            if faces.ndim not in (2, 3, 4):
-                raise InvalidImageError(f"faces must be (H, W), (N, H, W) or (N, H, W, C), got shape {faces.shape}")
-            crops = [faces] if faces.ndim == 2 else list(faces)
-        else:
-            crops = list(faces)
-        if not crops:
-            raise InvalidInputError("classify_faces() got no faces")
-        bgrs = [load_image(c) for c in crops]
-        whole = [Face(box=(0.0, 0.0, float(b.shape[1]), float(b.shape[0]))) for b in bgrs]
-        pre = replace(self.preprocess, margin=0.0, align=False)
-        batch = np.stack([pre.crops(b, [f])[0] for b, f in zip(bgrs, whole)])
-        probs = self.predict_proba(batch)
-        return [FacePrediction(f, tuple(float(p) for p in row), self.labels) for f, row in zip(whole, probs)]
+        return classify_crops(faces, self.classifier)
 
     def analyze_video(
         self,

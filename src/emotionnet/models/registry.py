@@ -110,8 +110,12 @@ DETECTORS: dict[str, DetectorEntry] = {
 }
 
 
-def register_model(entry: ModelEntry, *, overwrite: bool = False) -> None:
-    """Add a checkpoint to the registry (e.g. your own, published on the Hub).
+def register_weights(entry: ModelEntry, *, overwrite: bool = False) -> None:
+    """Declare published weights (e.g. your own checkpoint on the Hub) under an ``arch.tag`` name.
+
+    It registers weights, not a builder: architectures are the configs of
+    :func:`~emotionnet.create_model` (``compact``, ``slim``, ``paper``, ``tiny``); this names one
+    trained set of them so that ``load_model(name)`` and ``EmotionRecognizer(model=name)`` find it.
 
     Args:
         entry: The declaration: name (``arch.tag``), weights file, architecture, preprocessing.
@@ -198,7 +202,7 @@ def get_detector_entry(name: str) -> DetectorEntry:
     return DETECTORS[name]
 
 
-register_model(
+register_weights(
     ModelEntry(
         name="emotionnet_compact.fer2013",
         weights=WeightsFile(
@@ -241,7 +245,7 @@ register_model(
     )
 )
 
-register_model(
+register_weights(
     ModelEntry(
         name="emotionnet_compact.ferplus",
         weights=WeightsFile(

@@ -1,0 +1,139 @@
+"""The recognizer's work on a batch: images -> faces -> crops -> one classifier call -> results.
+
+:class:`~emotionnet.EmotionRecognizer` holds the stages and the public signatures; these functions
+do the per-item work, so that one image's failure never costs the others their results.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal, cast
+
+import numpy as np
+
+from .errors import EmotionNetError, InvalidImageError, InvalidInputError
+from .io.image import ImageSource, check_boxes, list_images, load_image
+from .results import Box, Face, FacePrediction, ImagePrediction
+
+if TYPE_CHECKING:
+    from .classifier.stage import Classifier
+    from .detection.detector import FaceDetector
+
+
+def as_batch(
+    image: ImageSource | list[ImageSource] | tuple[ImageSource, ...], boxes: object
+) -> tuple[list[ImageSource], list[Sequence[Box] | None], bool]:
+    """``predict``'s inputs as one list of images with one box list (or ``None``) each.
+
+    Args:
+        image: One image, a list or tuple of them, or a folder (its image files, sorted).
+        boxes: ``None``, one image's boxes, or one list of boxes per image.
+
+    Returns:
+        The images, their boxes, and whether the caller passed several (a list comes back).
+
+    Raises:
+        InvalidInputError: an empty list, or ``boxes`` not one list per image.
+    """
+    if isinstance(image, (str, os.PathLike)) and os.path.isdir(image):
+        image = [str(p) for p in list_images(image)]  # a folder: one result per image file in it
+    elif isinstance(image, tuple):
+        image = list(image)
+    if not isinstance(image, list):
+        return [image], [cast("Sequence[Box] | None", boxes)], False
+    if not image:
+        raise InvalidInputError("predict() got an empty list; pass at least one image")
+    if boxes is not None and (not isinstance(boxes, Sequence) or len(boxes) != len(image)):
+        raise InvalidInputError(f"boxes must give one list per image ({len(image)} images), got {boxes!r:.80}")
+    per_image = cast("list[Sequence[Box] | None]", list(boxes) if boxes is not None else [None] * len(image))
+    return list(image), per_image, True
+
+
+def predict_images(
+    images: list[ImageSource],
+    boxes: list[Sequence[Box] | None],
+    color: Literal["bgr", "rgb"],
+    detector: FaceDetector | None,
+    classifier: Classifier,
+) -> list[ImagePrediction]:
+    """Predict each image; all faces go through the classifier together.
+
+    Args:
+        images: The images (anything :func:`~emotionnet.load_image` reads).
+        boxes: Per image, the boxes to classify, or ``None`` to detect.
+        color: Channel order of array inputs.
+        detector: Finds faces where ``boxes`` is ``None``.
+        classifier: The classifier stage (its ``preprocess`` cuts the crops).
+
+    Returns:
+        One :class:`ImagePrediction` per image; an image that failed has ``error`` set and no faces.
+    """
+    decoded: list[np.ndarray | None] = []
+    faces: list[tuple[Face, ...]] = []
+    errors: list[EmotionNetError | None] = []
+    for img, b in zip(images, boxes):
+        try:
+            bgr = load_image(img, color=color)
+            faces.append(_faces(bgr, b, detector))
+            decoded.append(bgr)
+            errors.append(None)
+        except EmotionNetError as exc:
+            decoded.append(None)
+            faces.append(())
+            errors.append(exc)
+    pre, labels = classifier.preprocess, classifier.labels
+    crops = [pre.crops(im, f) for im, f in zip(decoded, faces) if im is not None and f]
+    probs = classifier(np.concatenate(crops)) if crops else np.zeros((0, len(labels)))
+    out, start = [], 0
+    for img, pixels, fs, error in zip(images, decoded, faces, errors):
+        source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
+        if pixels is None:
+            out.append(ImagePrediction(faces=(), width=0, height=0, source=source, error=error))
+            continue
+        rows = probs[start : start + len(fs)]
+        start += len(fs)
+        preds = tuple(FacePrediction(f, tuple(float(p) for p in row), labels) for f, row in zip(fs, rows))
+        out.append(ImagePrediction(faces=preds, width=pixels.shape[1], height=pixels.shape[0], source=source))
+    return out
+
+
+def _faces(bgr: np.ndarray, boxes: Sequence[Box] | None, detector: FaceDetector | None) -> tuple[Face, ...]:
+    if boxes is None:
+        if detector is None:
+            raise InvalidInputError("This recognizer has no detector (detector=None); pass boxes=[(x, y, w, h), ...]")
+        return detector.detect(bgr)
+    faces = [b for b in boxes if isinstance(b, Face)] if isinstance(boxes, (list, tuple)) else []
+    if faces and len(faces) == len(boxes):  # Face objects (e.g. from an earlier detection): landmarks kept
+        check_boxes([f.box for f in faces], bgr.shape[1], bgr.shape[0])
+        return tuple(faces)
+    return tuple(Face(box=box) for box in check_boxes(boxes, bgr.shape[1], bgr.shape[0]))
+
+
+def classify_crops(faces: np.ndarray | Sequence[np.ndarray], classifier: Classifier) -> list[FacePrediction]:
+    """Classify whole crops, one face each (``EmotionRecognizer.classify_faces``).
+
+    Args:
+        faces: A list of crops, or one array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``.
+        classifier: The classifier stage.
+
+    Returns:
+        One :class:`FacePrediction` per crop; its box is the whole crop.
+
+    Raises:
+        InvalidInputError: no crops. InvalidImageError: a crop that is not a usable image.
+    """
+    if isinstance(faces, np.ndarray):
+        if faces.ndim not in (2, 3, 4):
+            raise InvalidImageError(f"faces must be (H, W), (N, H, W) or (N, H, W, C), got shape {faces.shape}")
+        crops = [faces] if faces.ndim == 2 else list(faces)
+    else:
+        crops = list(faces)
+    if not crops:
+        raise InvalidInputError("classify_faces() got no faces")
+    bgrs = [load_image(c) for c in crops]
+    whole = [Face(box=(0.0, 0.0, float(b.shape[1]), float(b.shape[0]))) for b in bgrs]
+    pre = replace(classifier.preprocess, margin=0.0, align=False)
+    probs = classifier(np.stack([pre.crops(b, [f])[0] for b, f in zip(bgrs, whole)]))
+    return [FacePrediction(f, tuple(float(p) for p in row), classifier.labels) for f, row in zip(whole, probs)]
