@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import EmotionNetError, InvalidInputError
 from ..labels import LABELS
+from . import _rows
 
 if TYPE_CHECKING:
     import ray.data
@@ -105,8 +106,8 @@ class EmotionPredictor:
         if id_column not in batch:
             raise InvalidInputError(f"No id column {id_column!r} in the batch (columns {sorted(batch)})")
         ids = [str(i) for i in batch[id_column]]
-        items = _items(batch[column], column)
-        images, errors = _decode(items, self.color)
+        items = _rows.items(batch[column], column)
+        images, errors = _rows.decode(items, self.color)
         good = [i for i, img in enumerate(images) if img is not None]
         results: dict[int, Sequence[FacePrediction]] = {}
         if good:
@@ -121,47 +122,10 @@ class EmotionPredictor:
         rows: list[dict[str, Any]] = []
         for i, source in enumerate(ids):
             faces = results.get(i, ())
-            rows.extend(_face_row(source, k, f) for k, f in enumerate(faces))
+            rows.extend(_rows.face_row(source, k, f) for k, f in enumerate(faces))
             if not faces:
-                rows.append(_empty_row(source, errors[i], columns))
-        return _columns(rows, columns)
-
-
-def _items(values: Any, column: str) -> list[Any]:
-    if column == "image" and isinstance(values, np.ndarray) and values.dtype != object:
-        return list(values)  # equal-sized images arrive as one (N, H, W[, C]) array
-    return [v if column != "path" else str(v) for v in values]
-
-
-def _decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.ndarray | None], list[str]]:
-    from ..io.image import load_image
-
-    images: list[np.ndarray | None] = []
-    errors: list[str] = []
-    for item in items:
-        try:
-            images.append(load_image(bytes(item) if isinstance(item, (bytes, bytearray)) else item, color=color))
-            errors.append("")
-        except EmotionNetError as exc:
-            images.append(None)
-            errors.append(f"{type(exc).__name__}: {exc}")
-    return images, errors
-
-
-def _face_row(source: str, index: int, face: FacePrediction) -> dict[str, Any]:
-    return {"source": source, "face": index} | face.to_row() | {"error": ""}
-
-
-def _empty_row(source: str, error: str, columns: tuple[str, ...]) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(columns, np.nan)
-    return row | {"source": source, "face": -1, "emotion": "", "error": error}
-
-
-_DTYPES: dict[str, Any] = {"source": object, "face": np.int64, "emotion": object, "error": object}
-
-
-def _columns(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
-    return {c: np.array([r[c] for r in rows], dtype=_DTYPES.get(c, np.float64)) for c in (*columns, "error")}
+                rows.append(_rows.empty_row(source, errors[i], columns))
+        return _rows.columns(rows, columns)
 
 
 def analyze_images(
