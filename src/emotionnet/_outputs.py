@@ -62,6 +62,10 @@ def atomic_path(path: str | os.PathLike, *, keep_on_interrupt: bool = False) -> 
     ``keep_on_interrupt``, a :class:`KeyboardInterrupt` still renames what was written (a partial
     video that plays is worth keeping).
 
+    Args:
+        path: The file to write in the end (its folder must exist and be writable).
+        keep_on_interrupt: On Ctrl-C, keep what was written under ``path`` instead of removing it.
+
     Raises:
         OutputError: the folder cannot be written to.
     """
@@ -97,6 +101,12 @@ def _finish(tmp: Path, out: Path) -> None:
 
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    """:func:`open` on an :func:`atomic_path` of a checked ``path``; ``kwargs`` go to :func:`open`."""
+    """:func:`open` on an :func:`atomic_path` of a checked ``path``; ``kwargs`` go to :func:`open`.
+
+    Args:
+        path: The file to write; checked with :func:`check_output` first.
+        mode: A writing mode of :func:`open` (``"w"``, ``"wb"``, ...).
+        **kwargs: Passed to :func:`open`.
+    """
     with atomic_path(check_output(path)) as tmp, open(tmp, mode, **kwargs) as f:
         yield f

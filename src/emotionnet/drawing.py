@@ -130,7 +130,16 @@ def _draw_bars(canvas: np.ndarray, face: FacePrediction, panel: Rect) -> None:
 
 
 def draw_tracks(image: np.ndarray, prediction: ImagePrediction, track_ids: tuple[int, ...]) -> np.ndarray:
-    """A copy of a video frame with each face's box, ``#track`` label and probability bars."""
+    """A copy of a video frame with each face's box, ``#track`` label and probability bars.
+
+    Args:
+        image: The frame, BGR uint8 (not modified).
+        prediction: Its faces.
+        track_ids: One track id per face of ``prediction``, in order.
+
+    Returns:
+        The annotated copy.
+    """
     canvas = image
     for face, track_id in zip(prediction.faces, track_ids):
         canvas = annotate(canvas, face, bars=True, label=f"#{track_id}")

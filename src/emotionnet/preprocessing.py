@@ -47,6 +47,10 @@ class FacePreprocess:
 
         The square is centred on the box, ``max(w, h) * (1 + margin)`` wide, rotated so the eyes
         are level when ``align`` and landmarks are set; pixels outside the image repeat the edge.
+
+        Args:
+            gray: A grayscale ``(H, W)`` uint8 image.
+            face: The face (box, and landmarks if any).
         """
         import cv2  # here, not at import: the registry declares FacePreprocess without loading OpenCV
 
@@ -69,7 +73,12 @@ class FacePreprocess:
         return cv2.resize(patch, (self.size, self.size), interpolation=interp)
 
     def crops(self, bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
-        """All faces of one BGR image as a ``(N, size, size)`` uint8 array."""
+        """All faces of one BGR image as a ``(N, size, size)`` uint8 array.
+
+        Args:
+            bgr: A BGR ``(H, W, 3)`` (or grayscale) uint8 image.
+            faces: Faces found in it.
+        """
         import cv2
 
         if not faces:
@@ -78,13 +87,21 @@ class FacePreprocess:
         return np.stack([self.crop(gray, face) for face in faces])
 
     def normalize(self, faces: torch.Tensor) -> torch.Tensor:
-        """uint8 faces ``(N, S, S)`` or ``(N, 1, S, S)`` -> float ``(N, 1, S, S)``, normalised."""
+        """uint8 faces ``(N, S, S)`` or ``(N, 1, S, S)`` -> float ``(N, 1, S, S)``, normalised.
+
+        Args:
+            faces: uint8 faces as a torch tensor.
+        """
         if faces.dim() == 3:
             faces = faces.unsqueeze(1)
         return (faces.float() / 255.0 - self.mean) / self.std
 
     def normalize_array(self, faces: np.ndarray) -> np.ndarray:
-        """:meth:`normalize` in NumPy: uint8 ``(N, S, S)`` -> float32 ``(N, 1, S, S)``."""
+        """:meth:`normalize` in NumPy: uint8 ``(N, S, S)`` -> float32 ``(N, 1, S, S)``.
+
+        Args:
+            faces: uint8 faces as a NumPy array.
+        """
         x = faces.astype(np.float32)[:, None] if faces.ndim == 3 else faces.astype(np.float32)
         return (x / np.float32(255.0) - np.float32(self.mean)) / np.float32(self.std)
 

@@ -34,7 +34,16 @@ class Backend(Protocol):
 
     name: str
 
-    def __call__(self, faces: np.ndarray) -> np.ndarray: ...
+    def __call__(self, faces: np.ndarray) -> np.ndarray:
+        """Run the network on one batch.
+
+        Args:
+            faces: Normalised faces ``(N, 1, S, S)``, float32.
+
+        Returns:
+            Calibrated probabilities ``(N, num_classes)``, float32, rows summing to 1.
+        """
+        ...
 
 
 class OnnxRuntimeBackend:
@@ -47,6 +56,14 @@ class OnnxRuntimeBackend:
         self.session = cpu_session(path, threads)
 
     def __call__(self, faces: np.ndarray) -> np.ndarray:
+        """Run the network on one batch.
+
+        Args:
+            faces: Normalised faces ``(N, 1, S, S)``, float32.
+
+        Returns:
+            Calibrated probabilities ``(N, num_classes)``, float32, rows summing to 1.
+        """
         out = self.session.run(None, {"faces": np.ascontiguousarray(faces, np.float32)})[0]
         return np.asarray(out, np.float32)
 
@@ -63,6 +80,14 @@ class OpenCVBackend:
         self._lock = threading.Lock()
 
     def __call__(self, faces: np.ndarray) -> np.ndarray:
+        """Run the network on one batch.
+
+        Args:
+            faces: Normalised faces ``(N, 1, S, S)``, float32.
+
+        Returns:
+            Calibrated probabilities ``(N, num_classes)``, float32, rows summing to 1.
+        """
         with self._lock:
             self.net.setInput(np.ascontiguousarray(faces, np.float32))
             return np.asarray(self.net.forward(), np.float32)
@@ -98,7 +123,14 @@ def check_runtime(name: str, device_type: str, needs_export: bool) -> None:
 
 def onnx_file(model: EmotionNet) -> Path:
     """The model exported to float32 ONNX, cached by weights hash under ``$EMOTIONNET_CACHE``
-    (``~/.cache/emotionnet``)."""
+    (``~/.cache/emotionnet``).
+
+    Args:
+        model: The network (its weights and temperature make the cache key).
+
+    Returns:
+        The path of the cached ``.onnx`` file (written atomically the first time).
+    """
     from ..models.export import export_onnx
 
     digest = hashlib.sha256(repr((model.temperature, model.input_size)).encode())

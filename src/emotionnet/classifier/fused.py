@@ -57,7 +57,14 @@ class FusedCPUNet(nn.Module):
 
     @torch.inference_mode()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalised faces ``(N, 1, S, S)`` (float32) -> probabilities ``(N, classes)`` (float32)."""
+        """Normalised faces ``(N, 1, S, S)`` (float32) -> probabilities ``(N, classes)`` (float32).
+
+        Args:
+            x: Normalised faces ``(N, 1, S, S)``, float32.
+
+        Returns:
+            Probabilities ``(N, classes)``, float32.
+        """
         x = x.to(self.dtype).contiguous(memory_format=torch.channels_last)
         for kind, a, b in self.steps:
             if kind == "conv_relu":
@@ -74,6 +81,11 @@ def fused_cpu_net(model: EmotionNet, dtype: torch.dtype, tolerance: float = 0.02
 
     The fused network is checked on random faces against ``model`` itself (float32) and refused
     when any probability differs by more than ``tolerance`` (bf16 differs by a few thousandths).
+
+    Args:
+        model: The network to fuse (left unchanged).
+        dtype: ``torch.float32`` or ``torch.bfloat16``.
+        tolerance: The largest probability difference to ``model`` accepted.
     """
     if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_convolution_pointwise")):
         return None

@@ -125,6 +125,12 @@ class Classifier:
     def __call__(self, crops: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``(N, num_classes)`` for preprocessed uint8 crops ``(N, size, size)``.
 
+        Args:
+            crops: uint8 grayscale crops ``(N, size, size)``, cut as :attr:`preprocess` cuts them.
+
+        Returns:
+            Calibrated probabilities ``(N, num_classes)``, float32, rows summing to 1.
+
         Raises:
             InvalidImageError: ``crops`` is not uint8 of the model's input size.
         """

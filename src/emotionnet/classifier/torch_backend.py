@@ -38,6 +38,14 @@ class TorchBackend:
 
     @torch.inference_mode()
     def __call__(self, faces: np.ndarray) -> np.ndarray:
+        """Run the network on one batch (in chunks of ``batch_size``).
+
+        Args:
+            faces: Normalised faces ``(N, 1, S, S)``, float32.
+
+        Returns:
+            Calibrated probabilities ``(N, num_classes)``, float32, rows summing to 1.
+        """
         x = torch.from_numpy(faces)
         if self.fused is not None:
             return self.fused(x).numpy()

@@ -32,6 +32,14 @@ def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognize
 
 
 def predict(args: argparse.Namespace) -> int:
+    """Run ``emotionnet predict``.
+
+    Args:
+        args: The parsed ``emotionnet predict`` options.
+
+    Returns:
+        The exit code (0 on success; see :func:`emotionnet.cli.main`).
+    """
     from ..io.image import list_images
 
     args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
@@ -129,6 +137,14 @@ def _table(path: str, result: object) -> str:
 
 
 def video(args: argparse.Namespace) -> int:
+    """Run ``emotionnet video``.
+
+    Args:
+        args: The parsed ``emotionnet video`` options.
+
+    Returns:
+        The exit code (0 on success; see :func:`emotionnet.cli.main`).
+    """
     from .._outputs import check_output
     from ..errors import Interrupted
     from ..video.results import import_pyplot
@@ -170,6 +186,14 @@ def video(args: argparse.Namespace) -> int:
 
 
 def live(args: argparse.Namespace) -> int:
+    """Run ``emotionnet live``.
+
+    Args:
+        args: The parsed ``emotionnet live`` options.
+
+    Returns:
+        The exit code (0 on success; see :func:`emotionnet.cli.main`).
+    """
     from ..video.live import LiveServer, show_window
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
@@ -198,6 +222,14 @@ def live(args: argparse.Namespace) -> int:
 
 
 def models(args: argparse.Namespace) -> int:
+    """Run ``emotionnet models``.
+
+    Args:
+        args: The parsed ``emotionnet models`` options.
+
+    Returns:
+        The exit code (0 on success; see :func:`emotionnet.cli.main`).
+    """
     from ..models.registry import DEFAULT_MODEL, DETECTORS, get_model_entry, list_models
 
     print("emotion models:")
@@ -221,6 +253,14 @@ def models(args: argparse.Namespace) -> int:
 
 
 def export_onnx(args: argparse.Namespace) -> int:
+    """Run ``emotionnet export-onnx``.
+
+    Args:
+        args: The parsed ``emotionnet export-onnx`` options.
+
+    Returns:
+        The exit code (0 on success; see :func:`emotionnet.cli.main`).
+    """
     from ..models.export import export_onnx
     from ..models.pretrained import load_model
 
@@ -249,6 +289,14 @@ def export_onnx(args: argparse.Namespace) -> int:
 
 
 def download(args: argparse.Namespace) -> int:
+    """Run ``emotionnet download``.
+
+    Args:
+        args: The parsed ``emotionnet download`` options.
+
+    Returns:
+        The exit code (0 on success; see :func:`emotionnet.cli.main`).
+    """
     from ..models.hub import fetch
     from ..models.registry import get_model_entry
 

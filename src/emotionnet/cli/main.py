@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     Exit codes: 0 success; 1 the work failed (an input missing or unreadable, a model not found,
     an output not writable; for ``predict``, any of several images); 2 the command line is wrong
     (argparse, or an option value emotionnet refuses); 130 interrupted (Ctrl-C).
+
+    Args:
+        argv: The arguments after the program name; ``None`` reads ``sys.argv``.
     """
     args = build_parser().parse_args(argv)
     try:

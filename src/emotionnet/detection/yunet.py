@@ -40,7 +40,14 @@ class YuNetOnnxRuntime:
         self.nms_threshold = nms_threshold
 
     def detect(self, bgr: np.ndarray) -> np.ndarray:
-        """Faces in a BGR uint8 image, highest score first, as an ``(N, 15)`` array."""
+        """Faces in a BGR uint8 image, highest score first, as an ``(N, 15)`` array.
+
+        Args:
+            bgr: A BGR uint8 image ``(H, W, 3)``.
+
+        Returns:
+            Rows of box ``(x, y, w, h)``, five landmarks ``(x, y)`` and the score.
+        """
         h, w = bgr.shape[:2]
         pad_h, pad_w = -(-h // DIVISOR) * DIVISOR, -(-w // DIVISOR) * DIVISOR
         blob = np.zeros((1, 3, pad_h, pad_w), np.float32)

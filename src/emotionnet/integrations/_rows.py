@@ -18,14 +18,24 @@ if TYPE_CHECKING:
 
 
 def items(values: Any, column: str) -> list[Any]:
-    """The inputs of one batch column (``bytes``, ``image`` or ``path``) as a list."""
+    """The inputs of one batch column (``bytes``, ``image`` or ``path``) as a list.
+
+    Args:
+        values: The column as Ray hands it over (an array or a list).
+        column: Its name.
+    """
     if column == "image" and isinstance(values, np.ndarray) and values.dtype != object:
         return list(values)  # equal-sized images arrive as one (N, H, W[, C]) array
     return [v if column != "path" else str(v) for v in values]
 
 
 def decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.ndarray | None], list[str]]:
-    """Each input as a BGR image, or ``None`` with its error message (``"Type: message"``)."""
+    """Each input as a BGR image, or ``None`` with its error message (``"Type: message"``).
+
+    Args:
+        items: Encoded bytes, arrays or paths.
+        color: Channel order of array inputs.
+    """
     from ..io.image import load_image
 
     images: list[np.ndarray | None] = []
@@ -41,12 +51,24 @@ def decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.ndar
 
 
 def face_row(source: str, index: int, face: FacePrediction) -> dict[str, Any]:
-    """The row of face ``index`` of ``source``."""
+    """The row of face ``index`` of ``source``.
+
+    Args:
+        source: The image's path or index.
+        index: The face's position in the image.
+        face: The prediction.
+    """
     return {"source": source, "face": index} | face.to_row() | {"error": ""}
 
 
 def empty_row(source: str, error: str, columns: tuple[str, ...]) -> dict[str, Any]:
-    """The one row of an image with no face (``error`` empty) or that could not be used."""
+    """The one row of an image with no face (``error`` empty) or that could not be used.
+
+    Args:
+        source: The image's path or index.
+        error: ``""`` for no face, else the reason.
+        columns: The table's columns (the model's labels included).
+    """
     row: dict[str, Any] = dict.fromkeys(columns, np.nan)
     return row | {"source": source, "face": -1, "emotion": "", "error": error}
 
@@ -55,5 +77,10 @@ _DTYPES: dict[str, Any] = {"source": object, "face": np.int64, "emotion": object
 
 
 def columns(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Rows as NumPy columns (``columns`` then ``error``), the form ``map_batches`` returns."""
+    """Rows as NumPy columns (``columns`` then ``error``), the form ``map_batches`` returns.
+
+    Args:
+        rows: One dict per row.
+        columns: The columns to keep, in order.
+    """
     return {c: np.array([r[c] for r in rows], dtype=_DTYPES.get(c, np.float64)) for c in (*columns, "error")}

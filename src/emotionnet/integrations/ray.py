@@ -99,6 +99,14 @@ class EmotionPredictor:
         self.mode, self.column, self.id_column, self.color = mode, column, id_column, color
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Predict every image of one batch.
+
+        Args:
+            batch: A Ray batch with a ``bytes``, ``image`` or ``path`` column (and ``boxes`` in ``classify`` mode).
+
+        Returns:
+            Columns of one row per face (:data:`COLUMNS` and ``error``).
+        """
         column = self.column or next((c for c in _INPUT_COLUMNS if c in batch), None)
         if column is None or column not in batch:
             raise InvalidInputError(f"The batch has columns {sorted(batch)}; expected one of {_INPUT_COLUMNS}")
@@ -254,6 +262,16 @@ def analyze_videos(
     ``start``, ``end``, ``max_faces``, ``smoothing``). Each task reuses its worker's recognizer.
     A video that cannot be read gives a :class:`VideoJob` with ``error`` set; the others go on.
     Returns one :class:`VideoJob` per path, in the order given.
+
+    Args:
+        paths: Video files.
+        output_dir: Folder for the per-video tables (created if needed).
+        format: ``"parquet"`` or ``"csv"``.
+        model, detector, device, batch_size, precision: As for :class:`~emotionnet.EmotionRecognizer`.
+        num_cpus: CPUs each task reserves.
+        num_gpus: GPUs each task reserves.
+        progress: Show a progress bar over finished videos.
+        **video_kwargs: Options of :meth:`~emotionnet.EmotionRecognizer.analyze_video`.
     """
     import ray
     from tqdm.auto import tqdm

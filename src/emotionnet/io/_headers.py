@@ -12,7 +12,11 @@ from collections.abc import Iterator
 
 def image_size(data: bytes) -> tuple[int, int] | None:
     """``(width, height)`` from the header of a PNG, JPEG, GIF, BMP, WebP, TIFF, PNM/PFM/PAM, Sun
-    raster, JPEG 2000 or Radiance HDR file (what OpenCV decodes); ``None`` for an unreadable header."""
+    raster, JPEG 2000 or Radiance HDR file (what OpenCV decodes); ``None`` for an unreadable header.
+
+    Args:
+        data: The file's first bytes (the whole file for JPEG).
+    """
     try:
         if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
             return _be(data, 16, 4), _be(data, 20, 4)
@@ -53,6 +57,9 @@ def truncation(data: bytes) -> str | None:
     """A reason if a JPEG or PNG ends before its image data does; ``None`` when complete or unknown.
 
     Bytes after the end marker (phone "motion photos" append a video) are fine, as in viewers.
+
+    Args:
+        data: The whole file.
     """
     if data[:2] == b"\xff\xd8":
         sos = _jpeg_segment(data, {0xDA})
@@ -70,7 +77,11 @@ def truncation(data: bytes) -> str | None:
 
 
 def exif_orientation(data: bytes) -> int:
-    """The EXIF orientation tag (1-8) of a JPEG, PNG, WebP or TIFF file; 1 (as stored) when absent."""
+    """The EXIF orientation tag (1-8) of a JPEG, PNG, WebP or TIFF file; 1 (as stored) when absent.
+
+    Args:
+        data: The whole file.
+    """
     try:
         block = _exif_block(data)
         value = _tiff_tag(block, 0x0112) if block else None

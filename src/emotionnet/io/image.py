@@ -43,6 +43,9 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
             ``"rgb"`` (matplotlib, imageio). Ignored for paths, URLs and bytes; PIL images and
             tensors are always RGB.
 
+    Returns:
+        A C-contiguous ``(H, W, 3)`` BGR uint8 array (a contiguous BGR array input comes back as is).
+
     Raises:
         ImageNotFoundError: the path does not exist or is a directory.
         ImageReadError: the file or bytes are empty, not an image, or truncated.
@@ -128,6 +131,10 @@ def _download(url: str) -> bytes:
 
 def check_input_file(path: Path, kind: str) -> None:
     """Raise :class:`ImageNotFoundError` saying exactly why ``path`` is not a readable regular file.
+
+    Args:
+        path: The path to check.
+        kind: What the file should be, for the message (``"image"``, ``"video"``).
 
     Raises:
         ImageNotFoundError: missing, a broken or looping symlink, a directory, a FIFO, socket or device.

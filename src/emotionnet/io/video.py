@@ -27,6 +27,12 @@ MAX_CONSECUTIVE_FAILURES = 500
 def open_capture(source: VideoSource) -> cv2.VideoCapture:
     """Open ``source`` with OpenCV; raise a typed error instead of returning a dead capture.
 
+    Args:
+        source: A camera index, a video file or a stream URL.
+
+    Returns:
+        An open ``cv2.VideoCapture``.
+
     Raises:
         ImageNotFoundError: a file path that does not exist or is a directory.
         VideoReadError: the file is not a video OpenCV can decode, or the camera/URL cannot be opened.
@@ -93,7 +99,11 @@ class VideoInfo:
 
 
 def video_info(cap: cv2.VideoCapture) -> VideoInfo:
-    """Frame rate, frame count and size reported by an open capture."""
+    """Frame rate, frame count and size reported by an open capture.
+
+    Args:
+        cap: An open capture.
+    """
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     return VideoInfo(
@@ -137,6 +147,14 @@ def iter_frames(
     unless ``decode_all`` (needed to write an output video). A frame that fails to decode in the
     middle of a file is yielded with ``image=None``, recorded in ``report.skipped``, and reading
     goes on; failures that run to the end of the file are counted in ``report.missing_at_end``.
+
+    Args:
+        cap: An open capture, positioned at its start.
+        every_n: Analyse every n-th frame.
+        start_frame: The first frame.
+        end_frame: One past the last frame; ``None`` reads to the end.
+        decode_all: Decode the frames that are not analysed too.
+        report: Collects skipped and missing frames.
     """
     if every_n < 1:
         raise InvalidInputError(f"every_n_frames must be >= 1, got {every_n}")

@@ -89,7 +89,14 @@ class EmotionNet(
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map normalised faces ``(N, C, S, S)`` to logits ``(N, num_classes)``."""
+        """Map normalised faces ``(N, C, S, S)`` to logits ``(N, num_classes)``.
+
+        Args:
+            x: Normalised faces ``(N, C, S, S)``.
+
+        Returns:
+            Logits ``(N, num_classes)``.
+        """
         return self.classifier(self.features(x))
 
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
@@ -142,12 +149,25 @@ class EmotionNet(
 
 
 def calibrated_softmax(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``softmax(logits / temperature)`` in float32: the probabilities every runtime reports."""
+    """``softmax(logits / temperature)`` in float32: the probabilities every runtime reports.
+
+    Args:
+        logits: ``(N, num_classes)``.
+        temperature: The model's fitted temperature.
+    """
     return torch.softmax(logits.float() / temperature, dim=1)
 
 
 def load_weights(model: EmotionNet, path: str | Path, map_location: str | torch.device = "cpu") -> EmotionNet:
     """Load a safetensors file into ``model`` (every tensor must match) and set eval mode.
+
+    Args:
+        model: The network to fill.
+        path: A ``.safetensors`` file.
+        map_location: Device the tensors load to.
+
+    Returns:
+        ``model``, in eval mode.
 
     Raises:
         WeightsError: the file is not valid safetensors (corrupt, truncated) or its tensors do
@@ -168,5 +188,12 @@ def load_weights(model: EmotionNet, path: str | Path, map_location: str | torch.
 
 
 def channels_last(model: EmotionNet) -> EmotionNet:
-    """Switch ``model`` to channels-last memory format (faster convolutions on CPU and GPU)."""
+    """Switch ``model`` to channels-last memory format (faster convolutions on CPU and GPU).
+
+    Args:
+        model: The network (changed in place).
+
+    Returns:
+        ``model``.
+    """
     return model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]

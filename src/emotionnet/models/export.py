@@ -40,6 +40,13 @@ def export_onnx(
     Runtime loads the file: half the size, the same float32 arithmetic, and exactly the same numbers
     for weights that were float16 to begin with (the bundled ones). That file is checked with ONNX
     Runtime instead (OpenCV DNN does not read it).
+
+    Args:
+        model: The network to export.
+        path: The ``.onnx`` file to write (atomically).
+        opset: The ONNX opset.
+        check_batch: Random faces run through both to compare.
+        half_storage: Store the large weights as float16.
     """
     try:
         import onnx  # noqa: F401  (the exporter needs it)

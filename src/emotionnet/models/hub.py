@@ -26,12 +26,20 @@ HUB_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (OSError, getattr(hf_errors,
 
 
 def bundled_path(filename: str) -> Path:
-    """Path of a file shipped inside the wheel's ``emotionnet/weights/`` folder."""
+    """Path of a file shipped inside the wheel's ``emotionnet/weights/`` folder.
+
+    Args:
+        filename: The file's name in the registry.
+    """
     return Path(str(resources.files("emotionnet") / "weights" / filename))
 
 
 def sha256_of(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
+    """Hex sha256 of a file, read in 1 MiB chunks.
+
+    Args:
+        path: The file.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -40,7 +48,12 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 
 def verify(path: str | os.PathLike, expected: str) -> Path:
-    """Return ``path`` if its sha256 is ``expected``; raise :class:`ChecksumError` otherwise."""
+    """Return ``path`` if its sha256 is ``expected``; raise :class:`ChecksumError` otherwise.
+
+    Args:
+        path: The file.
+        expected: Its hex sha256 from the registry.
+    """
     actual = sha256_of(path)
     if actual != expected:
         raise ChecksumError(str(path), expected, actual)
@@ -54,6 +67,14 @@ def fetch(
     force_download: bool = False,
 ) -> Path:
     """Local path of a verified weights file: the bundled copy, else the Hub cache, else a download.
+
+    Args:
+        weights: The registry's declaration of the file (repo, pinned revision, sha256).
+        cache_dir: The Hub cache folder; ``None`` uses ``HF_HOME``'s.
+        force_download: Download again even if cached.
+
+    Returns:
+        The local path of the verified file.
 
     Raises:
         ModelNotFoundError: the repo, revision or file does not exist on the Hub.
@@ -95,6 +116,20 @@ def download(
     """``hf_hub_download`` with its exceptions mapped onto :mod:`emotionnet.errors` (no checksum).
 
     A file absent from an existing repo raises ``missing_file`` (``ModelNotFoundError`` by default).
+
+    Args:
+        repo_id: The Hub repo (``owner/name``).
+        filename: The file in it.
+        revision: A branch, tag or commit; ``None`` is the default branch.
+        cache_dir: The Hub cache folder.
+        force_download: Download again even if cached.
+        local_files_only: Use the cache only.
+        token: A Hub token, as ``huggingface_hub`` takes it.
+        missing_file: The error raised for a file absent from an existing repo.
+        missing_hint: Added to that error's message.
+
+    Returns:
+        The local path of the file.
     """
     where = f"{repo_id}@{revision or 'main'} / {filename}"
     if not (local_files_only or force_download) and _not_cached(repo_id, filename, revision, cache_dir):

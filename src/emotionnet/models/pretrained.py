@@ -50,6 +50,9 @@ def load_model(
         cache_dir: Hub cache folder (default: ``HF_HOME``'s).
         force_download: Download again even if cached.
 
+    Returns:
+        An :class:`EmotionNet` in eval mode on ``device``, its ``preprocess`` and ``labels`` set.
+
     Raises:
         ModelNotFoundError: unknown name, missing directory, or repo not on the Hub.
         OfflineError: not cached and the Hub is unreachable.

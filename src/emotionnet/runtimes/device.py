@@ -65,7 +65,11 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
 
 
 def fast_bf16(device: torch.device) -> bool:
-    """Whether bfloat16 autocast is likely faster than fp32 on ``device``."""
+    """Whether bfloat16 autocast is likely faster than fp32 on ``device``.
+
+    Args:
+        device: The device the model runs on.
+    """
     import torch
 
     if device.type == "cuda":

@@ -11,6 +11,10 @@ def cpu_session(path: Path, threads: int) -> Any:
 
     Spinning is off: idle ONNX Runtime threads that busy-wait between calls slow down everything
     else in the process (the detector, torch, the application) on a small CPU.
+
+    Args:
+        path: The ``.onnx`` file.
+        threads: Intra-op threads (see :func:`~emotionnet.runtimes.threads.resolve_threads`).
     """
     import onnxruntime as ort
 

@@ -9,7 +9,14 @@ from .train import run
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``emotionnet train`` options and train."""
+    """Parse ``emotionnet train`` options and train.
+
+    Args:
+        argv: The options; ``None`` reads ``sys.argv``.
+
+    Returns:
+        The exit code.
+    """
     parser = argparse.ArgumentParser(prog="emotionnet train", description="Train EmotionNet on FER2013.")
     add_train_arguments(parser)
     return run(parser.parse_args(argv))

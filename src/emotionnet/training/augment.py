@@ -23,6 +23,17 @@ def augment_batch(
     erasing fills a random rectangle (2-20 % of the area) with noise, as in random erasing.
     All randomness comes from ``generator`` (a CPU generator) so runs repeat exactly; the warp runs
     on ``x``'s device.
+
+    Args:
+        x: Normalised faces ``(N, 1, H, W)``.
+        generator: The CPU generator all randomness comes from.
+        scale: Range of zoom factors.
+        max_rotation: Largest rotation, in degrees.
+        max_shift: Largest shift, as a fraction of the side.
+        erase_p: Probability that a face gets an erased rectangle.
+
+    Returns:
+        The augmented batch, same shape and device.
     """
     n, _, h, w = x.shape
 

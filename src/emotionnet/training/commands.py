@@ -9,7 +9,11 @@ from typing import Any
 
 
 def add_subcommands(sub: Any) -> None:
-    """Register the training subcommands on an ``argparse`` subparsers object."""
+    """Register the training subcommands on an ``argparse`` subparsers object.
+
+    Args:
+        sub: The ``add_subparsers()`` object of the ``emotionnet`` parser.
+    """
     p = sub.add_parser(
         "train",
         help="train EmotionNet on FER2013 (checkpoints every epoch)",
@@ -53,7 +57,11 @@ def add_subcommands(sub: Any) -> None:
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``emotionnet train`` options (shared by the CLI and ``python -m``)."""
+    """The ``emotionnet train`` options (shared by the CLI and ``python -m``).
+
+    Args:
+        parser: The parser to add them to.
+    """
     parser.add_argument("--data", required=True, help="FER2013 image-folder root (train/, test/)")
     parser.add_argument(
         "--run-dir", "--out", dest="out", required=True, help="run folder for checkpoints and best weights"

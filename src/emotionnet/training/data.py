@@ -28,7 +28,14 @@ class FaceSet:
         return int(self.labels.numel())
 
     def subset(self, index: torch.Tensor | slice) -> FaceSet:
-        """Rows selected by ``index`` (a slice or an index tensor)."""
+        """Rows selected by ``index`` (a slice or an index tensor).
+
+        Args:
+            index: A slice or an index tensor.
+
+        Returns:
+            A new :class:`FaceSet`.
+        """
         idx = index if isinstance(index, slice) else index.tolist()
         files = self.files[idx] if isinstance(idx, slice) else tuple(self.files[i] for i in idx)
         return FaceSet(self.images[index], self.labels[index], files)
@@ -52,6 +59,14 @@ def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None
 
     Decoded arrays are cached as ``.npz`` in ``cache_dir`` (keyed by the file list) so later runs
     start in a second.
+
+    Args:
+        root: The dataset folder (``train/``, ``test/``).
+        split: ``train``, ``val`` or ``test``.
+        cache_dir: Where decoded arrays are cached; ``None`` caches nothing.
+
+    Returns:
+        The faces, labels and file names.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")

@@ -51,6 +51,12 @@ def teacher_probabilities(
 
 
 def distillation_loss(logits: torch.Tensor, teacher: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``tau^2 x KL(teacher || softmax(logits / tau))``, averaged over the batch."""
+    """``tau^2 x KL(teacher || softmax(logits / tau))``, averaged over the batch.
+
+    Args:
+        logits: The student's logits ``(N, C)``.
+        teacher: The teachers' softened probabilities ``(N, C)``.
+        temperature: The softening temperature ``tau``.
+    """
     log_student = F.log_softmax(logits.float() / temperature, dim=1)
     return F.kl_div(log_student, teacher, reduction="batchmean") * temperature**2

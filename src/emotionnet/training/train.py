@@ -86,7 +86,15 @@ def _inputs(images: torch.Tensor, pre: FacePreprocess, device: torch.device) -> 
 def evaluate_accuracy(
     model: nn.Module, faces: FaceSet, pre: FacePreprocess, device: torch.device, labels: torch.Tensor | None = None
 ) -> float:
-    """Single-crop top-1 accuracy of ``model`` on ``faces`` (against ``labels`` if given; -1 rows skipped)."""
+    """Single-crop top-1 accuracy of ``model`` on ``faces`` (against ``labels`` if given; -1 rows skipped).
+
+    Args:
+        model: The network.
+        faces: The faces.
+        pre: Their normalisation.
+        device: Where the model runs.
+        labels: Labels to score against instead of ``faces.labels``.
+    """
     model.eval()
     labels = faces.labels if labels is None else labels
     correct = 0
@@ -132,6 +140,15 @@ def train(
     ``resume=True`` continues exactly where the last finished epoch left off; ``stop_after``
     ends this invocation after that many epochs (resume later to finish the schedule).
     Under torchrun, ``in_sync`` in the result says whether all ranks ended with equal weights.
+
+    Args:
+        cfg: The run's settings.
+        resume: Continue from ``cfg.out/last.ckpt`` if it exists.
+        progress: Show progress bars.
+        stop_after: Stop this invocation after that many epochs.
+
+    Returns:
+        ``best_val_acc``, ``history`` (one row per epoch) and ``in_sync``.
     """
     rank, world, device = _setup_distributed()
     out = Path(cfg.out)
@@ -278,7 +295,14 @@ def _soft_cross_entropy(
 
 
 def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: dict[str, Any] | None = None) -> None:
-    """Write ``config.json`` + ``model.safetensors`` (fp32) and the preprocessing beside them."""
+    """Write ``config.json`` + ``model.safetensors`` (fp32) and the preprocessing beside them.
+
+    Args:
+        model: An :class:`EmotionNet`.
+        directory: The folder to write.
+        pre: Its preprocessing.
+        extra: More keys for ``config.json`` (epoch, metric).
+    """
     assert isinstance(model, EmotionNet)
     model.save_pretrained(directory)
     meta = {"preprocess": pre.to_dict(), **(extra or {})}
@@ -286,7 +310,14 @@ def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run training from parsed ``emotionnet train`` options."""
+    """Run training from parsed ``emotionnet train`` options.
+
+    Args:
+        args: The parsed options.
+
+    Returns:
+        The exit code.
+    """
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)})
     result = train(cfg, resume=args.resume, progress=not args.no_progress, stop_after=args.stop_after)
     if int(os.environ.get("RANK", "0")) == 0:

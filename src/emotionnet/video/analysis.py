@@ -39,6 +39,9 @@ def check_video_args(
 ) -> tuple[int, float, float | None]:
     """Validate :meth:`EmotionRecognizer.analyze_video`'s range options before any file is touched.
 
+    Args:
+        every_n_frames, start, end, max_faces, smoothing: As for :func:`analyze_video`.
+
     Returns:
         ``(every_n_frames, start, end)`` with ``start`` defaulted to 0.
 
@@ -78,7 +81,18 @@ def analyze_video(
     progress: bool = True,
     detect_every: int = 1,
 ) -> VideoPrediction:
-    """See :meth:`EmotionRecognizer.analyze_video`; ``predict`` classifies a list of frames."""
+    """See :meth:`EmotionRecognizer.analyze_video`; ``predict`` classifies a list of frames.
+
+    Args:
+        predict: Classifies a list of frames (and optional boxes per frame): the recognizer's ``predict``.
+        path: The video file.
+        every_n_frames, start, end, max_faces, smoothing, output_video, progress, detect_every: As
+            for :meth:`EmotionRecognizer.analyze_video`.
+        batch_frames: Frames per ``predict`` call.
+
+    Returns:
+        A :class:`~emotionnet.video.results.VideoPrediction`.
+    """
     every_n_frames, t0, t1 = check_video_args(every_n_frames, start, end, max_faces, smoothing)
     if isinstance(detect_every, bool) or not isinstance(detect_every, int) or detect_every < 1:
         raise InvalidInputError(f"detect_every must be an int >= 1, got {detect_every!r}")

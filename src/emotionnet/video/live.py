@@ -76,7 +76,11 @@ class LiveServer:
         return self
 
     def publish(self, frame: StreamFrame) -> None:
-        """Make ``frame`` (annotated) the newest frame served."""
+        """Make ``frame`` (annotated) the newest frame served.
+
+        Args:
+            frame: A :class:`~emotionnet.video.stream.StreamFrame`.
+        """
         ok, buf = cv2.imencode(".jpg", frame.annotated(), [cv2.IMWRITE_JPEG_QUALITY, 80])
         faces = [{"track_id": tid, **face.to_dict()} for face, tid in zip(frame.prediction.faces, frame.track_ids)]
         with self._cond:
@@ -161,7 +165,12 @@ class LiveServer:
 
 
 def show_window(frames: Iterator[StreamFrame], title: str = "emotionnet live") -> None:
-    """Show annotated frames in an OpenCV window until the stream ends or q/Esc is pressed."""
+    """Show annotated frames in an OpenCV window until the stream ends or q/Esc is pressed.
+
+    Args:
+        frames: The analysed frames (e.g. :meth:`EmotionRecognizer.stream`).
+        title: The window title.
+    """
     try:
         for frame in frames:
             cv2.imshow(title, frame.annotated())

@@ -106,7 +106,15 @@ def stream(
     max_frames: int | None = None,
     detect_every: int = 1,
 ) -> Generator[StreamFrame, None, None]:
-    """See :meth:`EmotionRecognizer.stream`; ``predict(frame, boxes=None)`` classifies one BGR frame."""
+    """See :meth:`EmotionRecognizer.stream`; ``predict(frame, boxes=None)`` classifies one BGR frame.
+
+    Args:
+        predict: The recognizer's ``predict``.
+        source, smoothing, max_faces, realtime, max_frames, detect_every: As for :meth:`EmotionRecognizer.stream`.
+
+    Returns:
+        A generator of :class:`StreamFrame`.
+    """
     cap = open_capture(source)
     info = video_info(cap)
     is_file = not isinstance(source, int) and "://" not in os.fspath(source)

@@ -12,7 +12,12 @@ from ..results import Box, FacePrediction, ImagePrediction
 
 
 def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two ``(x, y, w, h)`` boxes."""
+    """Intersection over union of two ``(x, y, w, h)`` boxes.
+
+    Args:
+        a: A box.
+        b: Another box.
+    """
     ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -57,7 +62,12 @@ class FaceTracker:
             raise InvalidInputError("max_age must be >= 0 and iou_threshold in [0, 1]")
 
     def update(self, boxes: list[Box], scores: np.ndarray) -> list[tuple[int, tuple[float, ...]]]:
-        """Match this frame's boxes to tracks; return ``(track_id, smoothed scores)`` per box, in order."""
+        """Match this frame's boxes to tracks; return ``(track_id, smoothed scores)`` per box, in order.
+
+        Args:
+            boxes: This frame's face boxes.
+            scores: Their probabilities ``(N, C)``.
+        """
         pairs = sorted(
             ((iou(t.box, b), ti, bi) for ti, t in enumerate(self._tracks) for bi, b in enumerate(boxes)),
             reverse=True,
@@ -99,6 +109,11 @@ def track_faces(
     tracker: FaceTracker, prediction: ImagePrediction, max_faces: int | None
 ) -> tuple[ImagePrediction, tuple[int, ...]]:
     """Match ``prediction``'s faces (the ``max_faces`` first) to ``tracker``'s tracks.
+
+    Args:
+        tracker: The video's tracker (updated).
+        prediction: One frame's prediction.
+        max_faces: Keep at most this many faces (highest detector score first).
 
     Returns:
         The prediction with smoothed probabilities, and each face's track id.

@@ -1,0 +1,44 @@
+"""Every public function and method of the package documents its parameters (an ``Args:`` section)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "emotionnet"
+
+
+def _undocumented(package: Path = PACKAGE) -> list[str]:
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        stack: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+        while stack:
+            prefix, body = stack.pop()
+            for node in body:
+                if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                    stack.append((f"{prefix}{node.name}.", node.body))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if node.name.startswith("_") and node.name != "__call__":
+                        continue  # private helpers; __init__'s Args live in the class docstring
+                    names = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+                    if names & {"overload", "property"}:
+                        continue
+                    params = [a.arg for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
+                    if params and "Args:" not in (ast.get_docstring(node) or ""):
+                        missing.append(f"{path.relative_to(package)}:{node.lineno} {prefix}{node.name}")
+    return missing
+
+
+def test_public_callables_have_args_sections() -> None:
+    assert _undocumented() == []
+
+
+def test_the_check_sees_a_missing_section(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(
+        'def f(x):\n    """No sections."""\n\n\n'
+        'def g(x):\n    """Documented.\n\n    Args:\n        x: A value.\n    """\n\n\n'
+        "def _h(x):\n    pass\n\n\n"
+        "class C:\n    def __call__(self, y):\n        pass\n"
+    )
+    assert _undocumented(tmp_path) == ["m.py:1 f", "m.py:18 C.__call__"]
