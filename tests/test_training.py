@@ -259,3 +259,37 @@ def test_distillation_caches_the_teachers(fer_dir: Path, tmp_path: Path) -> None
     assert _train(fer_dir, tmp_path / "student2", *args) == 0
     assert sorted(cache.glob("teachers-*.npy")) == cached  # computed once
     assert json.loads((tmp_path / "student" / "train_config.json").read_text())["distill_weight"] == 0.7
+
+
+def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
+    from emotionnet.models.emotionnet import EmotionNet
+    from emotionnet.training.ensemble import Ensemble
+
+    assert _train(fer_dir, tmp_path / "a", "--epochs", "1") == 0
+    assert _train(fer_dir, tmp_path / "b", "--epochs", "1", "--seed", "3") == 0
+    a, b = str(tmp_path / "a" / "best"), str(tmp_path / "b" / "best")
+
+    def accuracy(*models: str) -> tuple[float, dict]:
+        out = tmp_path / f"{len(models)}-{abs(hash(models))}.json"
+        args = ["eval", "--model", *models, "--data", str(fer_dir), "--tta", "none", "--json", str(out)]
+        assert main([*args, "--device", "cpu", "--no-progress"]) == 0
+        report = json.loads(out.read_text())
+        return report["FER2013"]["accuracy"], report
+
+    single, _ = accuracy(a)
+    twice, report = accuracy(a, a)  # the mean of one model's probabilities is that model
+    assert twice == single and report["members"] == [a, a] and report["model"] == f"{a} + {a}"
+    both, _ = accuracy(a, b)
+    assert 0.0 <= both <= 1.0
+
+    x = torch.randn(5, 1, 48, 48)
+    one = EmotionNet(widths=(4, 4, 4, 4), fc=(8, 8), temperature=2.0).eval()
+    two = EmotionNet(widths=(4, 4, 4, 4), fc=(8, 8), temperature=0.5).eval()
+    with torch.no_grad():
+        expected = (torch.softmax(one(x) / 2.0, 1) + torch.softmax(two(x) / 0.5, 1)) / 2
+        assert torch.allclose(Ensemble([one, two])(x).exp(), expected, atol=1e-6)
+    other = EmotionNet(widths=(4, 4, 4, 4), fc=(8, 8), num_classes=2, labels=["yes", "no"])
+    with pytest.raises(ValueError, match="labels"):
+        Ensemble([one, other])
+    with pytest.raises(ValueError, match="at least one"):
+        Ensemble([])

@@ -27,7 +27,12 @@ def add_subcommands(sub: Any) -> None:
         help="evaluate a model on FER2013 and FER+ side by side (single crop, flip, ten-crop, recall, ECE)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", default="default", help="registered name, directory or Hub repo id")
+    p.add_argument(
+        "--model",
+        nargs="+",
+        default=["default"],
+        help="registered name, directory or Hub repo id; several: their ensemble (mean calibrated probability)",
+    )
     p.add_argument("--data", required=True, help="FER2013 image-folder root (with ferplus.csv for the FER+ column)")
     p.add_argument("--split", default="test", choices=["test", "val"], help="test = PrivateTest, val = PublicTest")
     p.add_argument("--tta", default="all", choices=["none", "flip", "tencrop", "all"], help="test-time views")
@@ -124,13 +129,16 @@ def _eval(args: argparse.Namespace) -> int:
     from ..models.emotionnet import channels_last
     from ..models.pretrained import load_model
     from .data import load_split
+    from .ensemble import Ensemble
     from .evaluate import VIEWS, benchmark_table, confusion_image, evaluate, fit_temperature, predict_logits
     from .ferplus import CSV_NAME, read_votes
 
     for target in (args.confusion, args.json):
         if target:
             check_output(target)  # before the work, not after it
-    model = channels_last(load_model(args.model, device=args.device))
+    members = [channels_last(load_model(m, device=args.device)) for m in args.model]
+    model = members[0] if len(members) == 1 else Ensemble(members)
+    name = " + ".join(args.model)
     faces = load_split(args.data, args.split, args.cache_dir)
     if args.limit:
         pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
@@ -151,16 +159,16 @@ def _eval(args: argparse.Namespace) -> int:
         model, faces, labels, views=views, temperature=temperature, bf16=bf16, progress=not args.no_progress
     )
     split = "PrivateTest" if args.split == "test" else "PublicTest"
-    print(f"{args.model} on {split}, precision={args.precision}")
+    print(f"{name} on {split}, precision={args.precision}")
     print(benchmark_table(results))
     if "FER+" not in labels:
         print(f"(no FER+ column: {Path(args.data) / CSV_NAME} not found)")
     if args.confusion:
         with atomic_path(args.confusion) as tmp:
             fer = results["FER2013"].single
-            cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{args.model} - {split} - FER2013 single crop"))
+            cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{name} - {split} - FER2013 single crop"))
     if args.json:
-        meta = {"model": str(args.model), "split": split, "precision": args.precision}
+        meta = {"model": name, "members": args.model, "split": split, "precision": args.precision}
         with atomic_open(args.json, "w") as f:
             f.write(json.dumps({**meta, **{k: v.to_dict() for k, v in results.items()}}, indent=2))
     return 0

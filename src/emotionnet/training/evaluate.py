@@ -14,13 +14,14 @@ import torch.nn.functional as F
 from ..labels import EMOTIONS
 from ..models.emotionnet import EmotionNet
 from .data import FaceSet
+from .ensemble import Ensemble
 
 TTA = Literal["none", "flip", "tencrop"]
 
 
 @torch.inference_mode()
 def predict_logits(
-    model: EmotionNet, faces: FaceSet, *, tta: TTA = "none", batch_size: int = 256, bf16: bool = False
+    model: EmotionNet | Ensemble, faces: FaceSet, *, tta: TTA = "none", batch_size: int = 256, bf16: bool = False
 ) -> torch.Tensor:
     """Raw logits ``(N, 7)`` of ``model`` on 48x48 FER2013 faces, averaged over TTA views.
 
@@ -30,7 +31,7 @@ def predict_logits(
     back up: 69.99 % against 68.57 % for the default model.)
 
     Args:
-        model: The network.
+        model: The network, or an :class:`Ensemble` of them.
         faces: The faces.
         tta: ``none``, ``flip`` or ``tencrop``.
         batch_size: Faces per forward pass.
@@ -214,7 +215,7 @@ class Benchmark:
 
 
 def evaluate(
-    model: EmotionNet,
+    model: EmotionNet | Ensemble,
     faces: FaceSet,
     labels: dict[str, torch.Tensor],
     *,
