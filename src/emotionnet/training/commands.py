@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 
@@ -122,101 +120,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    import cv2
-    import torch
+    from .eval_cmd import run
 
-    from .._outputs import atomic_open, atomic_path, check_output
-    from ..models.emotionnet import channels_last
-    from ..models.pretrained import load_model
-    from .data import load_split
-    from .ensemble import Ensemble
-    from .evaluate import VIEWS, benchmark_table, confusion_image, evaluate, fit_temperature, predict_logits
-    from .ferplus import CSV_NAME, read_votes
-
-    for target in (args.confusion, args.json):
-        if target:
-            check_output(target)  # before the work, not after it
-    members = [channels_last(load_model(m, device=args.device)) for m in args.model]
-    model = members[0] if len(members) == 1 else Ensemble(members)
-    name = " + ".join(args.model)
-    faces = load_split(args.data, args.split, args.cache_dir)
-    if args.limit:
-        pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
-        faces = faces.subset(pick)
-    labels = {"FER2013": faces.labels}
-    if (Path(args.data) / CSV_NAME).is_file():
-        labels["FER+"] = read_votes(args.data, faces.files)[1]
-    bf16 = args.precision == "bf16"
-    temperature = model.temperature
-    if args.fit_temperature:
-        val = load_split(args.data, "val", args.cache_dir)
-        y = val.labels if args.fit_temperature == "fer2013" else read_votes(args.data, val.files)[1]
-        logits = predict_logits(model, val, bf16=bf16)
-        temperature = fit_temperature(logits[y >= 0], y[y >= 0])
-        print(f"temperature {temperature:.2f} (fitted on PublicTest, {args.fit_temperature} labels)")
-    views = VIEWS if args.tta == "all" else (args.tta,)
-    results = evaluate(
-        model, faces, labels, views=views, temperature=temperature, bf16=bf16, progress=not args.no_progress
-    )
-    split = "PrivateTest" if args.split == "test" else "PublicTest"
-    print(f"{name} on {split}, precision={args.precision}")
-    print(benchmark_table(results))
-    if "FER+" not in labels:
-        print(f"(no FER+ column: {Path(args.data) / CSV_NAME} not found)")
-    if args.confusion:
-        with atomic_path(args.confusion) as tmp:
-            fer = results["FER2013"].single
-            cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{name} - {split} - FER2013 single crop"))
-    if args.json:
-        meta = {"model": name, "members": args.model, "split": split, "precision": args.precision}
-        with atomic_open(args.json, "w") as f:
-            f.write(json.dumps({**meta, **{k: v.to_dict() for k, v in results.items()}}, indent=2))
-    return 0
+    return run(args)
 
 
 def _export(args: argparse.Namespace) -> int:
-    import torch
+    from .export_cmd import run
 
-    from ..models.emotionnet import EmotionNet
-    from ..models.hub import sha256_of
-
-    src = EmotionNet.from_pretrained(args.checkpoint)
-    config: dict[str, Any] = dict(src._hub_mixin_config or {})  # type: ignore[arg-type]
-    config["preprocess"] = src.preprocess.to_dict()
-    config["labels"] = list(src.labels)
-    if args.temperature is not None:
-        config["temperature"] = args.temperature
-    model = EmotionNet(**config)
-    model.load_state_dict(src.state_dict())
-    if args.half:
-        model = model.to(torch.float16)
-    out = Path(args.out)
-    model.save_pretrained(out)
-    metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
-    card = _card(config, metrics)
-    (out / "README.md").write_text(card)
-    weights = out / "model.safetensors"
-    print(f"{weights}  {weights.stat().st_size} bytes  sha256 {sha256_of(weights)}")
-    return 0
-
-
-def _card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
-    lines = [
-        "---",
-        "library_name: emotionnet",
-        "license: mit",
-        "tags: [facial-emotion-recognition, fer2013, pytorch]",
-        "datasets: [fer2013]",
-        "---",
-        "# EmotionNet",
-        "",
-        "VGG-style facial emotion classifier (Khaireddin & Chen 2021 layout) trained on FER2013 with "
-        'emotionnet\'s own training code. Load it with `emotionnet.load_model("<this repo>")`.',
-        "",
-        f"- widths {config.get('widths')}, fc {config.get('fc')}, input {config.get('input_size')}px grayscale",
-        f"- calibration temperature {config.get('temperature', 1.0)}",
-        f"- preprocessing {config.get('preprocess')}",
-    ]
-    if metrics:
-        lines += ["", "## Evaluation", "", "```", json.dumps(metrics, indent=2), "```"]
-    return "\n".join(lines) + "\n"
+    return run(args)

@@ -1,0 +1,43 @@
+"""``emotionnet export-weights``: a run's weights as a Hub-ready folder (config, safetensors, card)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``emotionnet export-weights``: a Hub-ready folder with its model card.
+
+    Args:
+        args: The parsed ``emotionnet export-weights`` options.
+
+    Returns:
+        The exit code (0).
+    """
+    import torch
+
+    from ..models.cards import model_card
+    from ..models.emotionnet import EmotionNet
+    from ..models.hub import sha256_of
+
+    src = EmotionNet.from_pretrained(args.checkpoint)
+    config: dict[str, Any] = dict(src._hub_mixin_config or {})  # type: ignore[arg-type]
+    config["preprocess"] = src.preprocess.to_dict()
+    config["labels"] = list(src.labels)
+    if args.temperature is not None:
+        config["temperature"] = args.temperature
+    model = EmotionNet(**config)
+    model.load_state_dict(src.state_dict())
+    if args.half:
+        model = model.to(torch.float16)
+    out = Path(args.out)
+    model.save_pretrained(out)
+    metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
+    card = model_card(config, metrics)
+    (out / "README.md").write_text(card)
+    weights = out / "model.safetensors"
+    print(f"{weights}  {weights.stat().st_size} bytes  sha256 {sha256_of(weights)}")
+    return 0
