@@ -49,7 +49,9 @@ def test_bad_file_is_reported_and_others_go_on(tmp_path: Path, capsys: pytest.Ca
 def test_models_and_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    assert "(default)" in out and "yunet" in out
+    assert "(default)" in out and "yunet" in out and "haar" in out
+    ferplus = next(line for line in out.splitlines() if "emotionnet_compact.ferplus" in line)
+    assert "FER2013 62.0%" in ferplus and "FER+ 85.9%" in ferplus  # judged on both label sets
     assert main(["predict", str(ASTRONAUT), "--model", "nope.nope"]) == 1  # the work failed: exit 1
     assert "Unknown model" in capsys.readouterr().err
 

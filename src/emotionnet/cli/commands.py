@@ -221,6 +221,10 @@ def live(args: argparse.Namespace) -> int:
     return 0
 
 
+_BENCHMARKS = (("FER2013", "privatetest_acc"), ("FER+", "privatetest_ferplus_acc"))
+"""The benchmarks ``emotionnet models`` lists (single crop): each model is judged on both label sets."""
+
+
 def models(args: argparse.Namespace) -> int:
     """Run ``emotionnet models``.
 
@@ -235,14 +239,12 @@ def models(args: argparse.Namespace) -> int:
     print("emotion models:")
     for name in list_models():
         entry = get_model_entry(name)
-        acc = entry.metrics.get("privatetest_acc")
+        m = entry.metrics
         where = "bundled" if entry.weights.bundled else entry.weights.repo_id
         flag = " (default)" if name == DEFAULT_MODEL else ""
-        print(
-            f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params  PrivateTest {acc:.1%}  [{where}]"
-            if acc is not None
-            else f"  {name}{flag}  [{where}]"
-        )
+        scores = [f"{label} {m[key]:.1%}" for label, key in _BENCHMARKS if key in m]
+        figures = f"  PrivateTest: {', '.join(scores)}" if scores else ""
+        print(f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params{figures}  [{where}]")
     if not list_models():
         print("  (none registered)")
     print("face detectors:")
