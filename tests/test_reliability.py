@@ -398,3 +398,10 @@ def test_a_stalled_stream_url_says_it_stalled(recognizer: EmotionRecognizer) -> 
         port = server.getsockname()[1]  # accepts connections (the kernel's backlog) and never answers
         with pytest.raises(errors.VideoReadError, match="stalled"):
             next(recognizer.stream(f"http://127.0.0.1:{port}/stream.mjpg"))
+
+
+@needs_media
+def test_a_range_with_no_frame_warns(recognizer: EmotionRecognizer) -> None:
+    with pytest.warns(UserWarning, match="no frame in the requested range was analysed"):
+        result = recognizer.analyze_video(PEXELS, start=0.0, end=0.001, progress=False)
+    assert len(result.rows) == 0
