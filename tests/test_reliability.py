@@ -405,3 +405,14 @@ def test_a_range_with_no_frame_warns(recognizer: EmotionRecognizer) -> None:
     with pytest.warns(UserWarning, match="no frame in the requested range was analysed"):
         result = recognizer.analyze_video(PEXELS, start=0.0, end=0.001, progress=False)
     assert len(result.rows) == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    from emotionnet.io.image import MAX_FILE_BYTES
+
+    huge = tmp_path / "huge.jpg"
+    with open(huge, "wb") as f:
+        f.write(b"\xff\xd8\xff")
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: nothing is written to disk, nothing can be read in time
+    with pytest.raises(errors.ImageReadError, match="limit"):
+        load_image(huge)
