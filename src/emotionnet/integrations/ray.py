@@ -267,7 +267,11 @@ def analyze_videos(
         paths: Video files.
         output_dir: Folder for the per-video tables (created if needed).
         format: ``"parquet"`` or ``"csv"``.
-        model, detector, device, batch_size, precision: As for :class:`~emotionnet.EmotionRecognizer`.
+        model: As for :class:`~emotionnet.EmotionRecognizer`.
+        detector: As for :class:`~emotionnet.EmotionRecognizer`.
+        device: As for :class:`~emotionnet.EmotionRecognizer`.
+        batch_size: As for :class:`~emotionnet.EmotionRecognizer`.
+        precision: As for :class:`~emotionnet.EmotionRecognizer`.
         num_cpus: CPUs each task reserves.
         num_gpus: GPUs each task reserves.
         progress: Show a progress bar over finished videos.

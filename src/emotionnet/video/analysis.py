@@ -40,7 +40,11 @@ def check_video_args(
     """Validate :meth:`EmotionRecognizer.analyze_video`'s range options before any file is touched.
 
     Args:
-        every_n_frames, start, end, max_faces, smoothing: As for :func:`analyze_video`.
+        every_n_frames: As for :func:`analyze_video`.
+        start: As for :func:`analyze_video`.
+        end: As for :func:`analyze_video`.
+        max_faces: As for :func:`analyze_video`.
+        smoothing: As for :func:`analyze_video`.
 
     Returns:
         ``(every_n_frames, start, end)`` with ``start`` defaulted to 0.
@@ -86,8 +90,14 @@ def analyze_video(
     Args:
         predict: Classifies a list of frames (and optional boxes per frame): the recognizer's ``predict``.
         path: The video file.
-        every_n_frames, start, end, max_faces, smoothing, output_video, progress, detect_every: As
-            for :meth:`EmotionRecognizer.analyze_video`.
+        every_n_frames: As for :meth:`EmotionRecognizer.analyze_video`.
+        start: As for :meth:`EmotionRecognizer.analyze_video`.
+        end: As for :meth:`EmotionRecognizer.analyze_video`.
+        max_faces: As for :meth:`EmotionRecognizer.analyze_video`.
+        smoothing: As for :meth:`EmotionRecognizer.analyze_video`.
+        output_video: As for :meth:`EmotionRecognizer.analyze_video`.
+        progress: As for :meth:`EmotionRecognizer.analyze_video`.
+        detect_every: As for :meth:`EmotionRecognizer.analyze_video`.
         batch_frames: Frames per ``predict`` call.
 
     Returns:

@@ -51,7 +51,8 @@ class VideoPrediction:
     Attributes:
         source: The video path.
         fps: Frame rate the container reports (0 when unknown).
-        width, height: Frame size.
+        width: Frame width in pixels.
+        height: Frame height in pixels.
         frames_read: Frames visited (decoded or grabbed) between ``start`` and ``end``.
         frames_analyzed: Frames that went through detection and classification.
         skipped_frames: Indices of frames that could not be decoded (the run went on past them).

@@ -110,7 +110,12 @@ def stream(
 
     Args:
         predict: The recognizer's ``predict``.
-        source, smoothing, max_faces, realtime, max_frames, detect_every: As for :meth:`EmotionRecognizer.stream`.
+        source: As for :meth:`EmotionRecognizer.stream`.
+        smoothing: As for :meth:`EmotionRecognizer.stream`.
+        max_faces: As for :meth:`EmotionRecognizer.stream`.
+        realtime: As for :meth:`EmotionRecognizer.stream`.
+        max_frames: As for :meth:`EmotionRecognizer.stream`.
+        detect_every: As for :meth:`EmotionRecognizer.stream`.
 
     Returns:
         A generator of :class:`StreamFrame`.
