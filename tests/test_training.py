@@ -219,7 +219,7 @@ def test_train_on_ferplus_targets(fer_dir: Path, tmp_path: Path, targets: str) -
     assert (tmp_path / "run" / "best" / "model.safetensors").is_file()
 
 
-@pytest.mark.parametrize("config", ["tiny", "compact", "slim", "paper"])
+@pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])
 def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str) -> None:
     args = ["--epochs", "1", "--limit", "8", "--batch-size", "8", "--config", config]
     assert _train(fer_dir, tmp_path / config, *args) == 0

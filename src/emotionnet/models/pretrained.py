@@ -145,8 +145,9 @@ def create_model(name: str = "compact", *, pretrained: bool = False, **overrides
     architecture plus trained weights, loaded when ``pretrained=True``.
 
     Args:
-        name: ``"compact"``, ``"slim"``, ``"paper"``, ``"tiny"`` (see :data:`emotionnet.models.configs.CONFIGS`),
-            the same with an ``"emotionnet_"`` prefix, or a registered ``arch.tag`` name.
+        name: ``"compact"``, ``"slim"``, ``"narrow"``, ``"paper"``, ``"tiny"`` (see
+            :data:`emotionnet.models.configs.CONFIGS`), the same with an ``"emotionnet_"`` prefix,
+            or a registered ``arch.tag`` name.
         pretrained: Load the registered weights of ``name`` (which must then be registered).
         **overrides: :class:`EmotionNet` arguments that replace the config's (random init only).
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..models.configs import CONFIGS
+
 
 def add_subcommands(sub: Any) -> None:
     """Register the training subcommands on an ``argparse`` subparsers object.
@@ -69,7 +71,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--run-dir", "--out", dest="out", required=True, help="run folder for checkpoints and best weights"
     )
-    parser.add_argument("--config", default="compact", choices=["compact", "slim", "paper", "tiny"])
+    parser.add_argument("--config", default="compact", choices=sorted(CONFIGS))
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=64, help="per process")
     parser.add_argument("--lr", type=float, default=0.1, help="peak one-cycle learning rate")
