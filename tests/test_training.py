@@ -126,7 +126,7 @@ def test_ddp_two_cpu_processes_stay_in_sync(fer_dir: Path, tmp_path: Path) -> No
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     if done.returncode != 0 and "(SIGABRT)" in done.stderr:
         # A rank aborted in C++ (a Python error exits with 1) is a gloo/TCPStore race: seen once
-        # in CI, never in 40 local runs. One rerun, which must pass every check below.
+        # in CI, never in 16 local runs. One rerun, which must pass every check below.
         print("first run aborted by a signal; rerunning once:\n", _rank_errors(done.stderr))
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, _rank_errors(done.stderr)
