@@ -126,6 +126,14 @@ def test_boxes_outside_or_empty(recognizer: EmotionRecognizer) -> None:
     assert len(partly) == 2
 
 
+def test_an_empty_path_says_so(recognizer: EmotionRecognizer) -> None:
+    for path in ("", "   "):
+        with pytest.raises(errors.ImageNotFoundError, match="path is empty"):
+            recognizer.predict(path)
+        with pytest.raises(errors.ImageNotFoundError, match="path is empty"):
+            recognizer.analyze_video(path, progress=False)
+
+
 def test_everything_is_catchable_by_the_root(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
     for path, expected in _files(tmp_path).values():
         if expected is not None:

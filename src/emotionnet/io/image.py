@@ -66,6 +66,8 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
     if foreign is not None:
         return _from_array(foreign, "rgb")
     if isinstance(source, (str, os.PathLike)):
+        if not str(source).strip():
+            raise ImageNotFoundError("The image path is empty")
         path = Path(source)
         check_input_file(path, "image")
         size = path.stat().st_size
@@ -149,7 +151,8 @@ def check_input_file(path: Path, kind: str) -> None:
     except OSError as exc:  # ELOOP, ENAMETOOLONG, EACCES on a parent, ...
         raise ImageNotFoundError(f"Cannot open {kind} file {str(path)!r}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
-        raise ImageNotFoundError(f"{str(path)!r} is a directory, not a {kind} file")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise ImageNotFoundError(f"{str(path)!r} is a directory, not {article} {kind} file")
     if not stat.S_ISREG(st.st_mode):
         what = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket or device"
         raise ImageNotFoundError(f"{str(path)!r} is {what}, not a regular {kind} file")

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import InvalidInputError, VideoReadError
+from ..errors import ImageNotFoundError, InvalidInputError, VideoReadError
 from .image import MAX_PIXELS, check_input_file
 
 VideoSource = int | str | os.PathLike
@@ -49,6 +49,8 @@ def open_capture(source: VideoSource) -> cv2.VideoCapture:
     text = os.fspath(source)
     if "://" in text:
         return _open_url(text)
+    if not text.strip():
+        raise ImageNotFoundError("The video path is empty")
     path = Path(text)
     check_input_file(path, "video")
     with open(path, "rb") as f:
