@@ -261,6 +261,36 @@ def test_distillation_caches_the_teachers(fer_dir: Path, tmp_path: Path) -> None
     assert json.loads((tmp_path / "student" / "train_config.json").read_text())["distill_weight"] == 0.7
 
 
+def test_a_copy_with_other_pixels_gets_its_own_caches(fer_dir: Path, tmp_path: Path) -> None:
+    """A re-cropped FER2013 keeps the file names: neither cache may hand back the original's data."""
+    import shutil
+    import time
+
+    from emotionnet.training.data import load_split
+    from emotionnet.training.distill import teacher_probabilities
+
+    cache = tmp_path / "cache"
+    copy = tmp_path / "copy"
+    shutil.copytree(fer_dir, copy)
+    original = load_split(fer_dir, "val", cache)
+    assert np.array_equal(load_split(copy, "val", cache).images, original.images)
+    time.sleep(0.01)  # a new modification time even on coarse clocks
+    first = copy / original.files[0]
+    cv2.imwrite(str(first), 255 - cv2.imread(str(first), cv2.IMREAD_GRAYSCALE))
+    changed = load_split(copy, "val", cache)
+    assert changed.files == original.files
+    assert np.array_equal(changed.images[0], cv2.imread(str(first), cv2.IMREAD_GRAYSCALE))
+    assert not np.array_equal(changed.images[0], original.images[0])
+    assert np.array_equal(load_split(fer_dir, "val", cache).images, original.images)
+
+    assert _train(fer_dir, tmp_path / "teacher", "--epochs", "1") == 0
+    teacher = [str(tmp_path / "teacher" / "best")]
+    a = teacher_probabilities(teacher, original, 2.0, cache)
+    b = teacher_probabilities(teacher, changed, 2.0, cache)
+    assert len(list(cache.glob("teachers-*.npy"))) == 2
+    assert not np.allclose(a[0], b[0]) and np.allclose(a[1:], b[1:])
+
+
 def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
     from emotionnet.models.emotionnet import EmotionNet
     from emotionnet.training.ensemble import Ensemble

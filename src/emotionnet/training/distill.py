@@ -27,13 +27,14 @@ def teacher_probabilities(
         teachers: Models as :func:`emotionnet.load_model` takes them (run folders, registered names).
         faces: The training images.
         temperature: Softening temperature tau.
-        cache_dir: Where to keep the result (keyed by the teachers' weights, tau and the file list).
+        cache_dir: Where to keep the result (keyed by the teachers' weights, tau and the images).
 
     Returns:
         float32 probabilities, rows summing to 1.
     """
     models = [load_model(t) for t in teachers]
-    key = hashlib.sha256(f"{temperature}\n{len(faces)}\n{faces.files[:3]}{faces.files[-3:]}".encode())
+    key = hashlib.sha256(f"{temperature}\n{len(faces)}\n".encode())
+    key.update(faces.images.numpy().tobytes())  # the pixels themselves: a re-cropped copy is other data
     for model in models:
         for name, tensor in model.state_dict().items():
             key.update(name.encode())
