@@ -57,8 +57,8 @@ def _list_split(root: Path, split: str) -> list[tuple[Path, int]]:
 def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None) -> FaceSet:
     """Load one split (``train``, ``val`` = PublicTest, ``test`` = PrivateTest) into memory.
 
-    Decoded arrays are cached as ``.npz`` in ``cache_dir``, keyed by its files' names, sizes and
-    times, so later runs start in a second.
+    Decoded arrays are cached as ``.npz`` in ``cache_dir``, keyed by its files' names and bytes, so
+    later runs start in a second.
 
     Args:
         root: The dataset folder (``train/``, ``test/``).
@@ -88,12 +88,12 @@ def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None
 
 
 def _cache_key(root: Path, items: list[tuple[Path, int]]) -> str:
-    """Each file's name, label, size and modification time: a copy of the dataset with other pixels
-    under the same names (a re-cropped FER2013) gets its own cache; ``rsync -t`` keeps it valid."""
+    """Each file's name, label and bytes: a copy of the dataset with other pixels under the same
+    names (a re-cropped FER2013) gets its own cache, a byte-identical copy anywhere shares it."""
     key = hashlib.sha256()
     for path, label in items:
-        st = path.stat()
-        key.update(f"\n{path.relative_to(root)}:{label}:{st.st_size}:{st.st_mtime_ns}".encode())
+        key.update(f"\n{path.relative_to(root)}:{label}:".encode())
+        key.update(path.read_bytes())
     return key.hexdigest()[:16]
 
 
