@@ -1,40 +1,73 @@
 #!/usr/bin/env bash
-# Train the paper config and the ensemble teachers on one lent GPU, then evaluate each on
-# PublicTest (every choice is made there; PrivateTest is looked at once per finished model).
+# Train ensemble teachers and the paper config on one lent GPU, then evaluate each on PublicTest
+# (every choice is made there; PrivateTest is looked at once per finished model, back home).
 #
-#   DATA=../shared/data/fer2013 OUT=runs/gpu bash scripts/train_gpu.sh [extra train options]
+#   DATA=gpu-data/fer2013 RUNS=runs/gpu OUT=$OUT bash scripts/train_gpu.sh [extra train options]
+#   RUNS=runs/gpu OUT=$OUT bash scripts/train_gpu.sh --collect-paper    # next call: the paper weights
 #
 # Extra options are appended to every `emotionnet train` call (the last of a repeated option
 # wins): CI runs `bash scripts/train_gpu.sh --limit 16 --epochs 1 --batch-size 8` on the CPU.
 # Budget on an H200: under 10 minutes in all (FER2013 fits in GPU memory; batches of 256, bf16).
-# Writes, per run, OUT/<run>/best (config.json + model.safetensors), OUT/<run>.log,
-# OUT/<run>.publictest.json, and OUT/paper-hub (a Hub-ready folder: weights, config, model card).
+#
+# Everything (decoded-data cache, checkpoints, logs) goes under RUNS. After each run, what one
+# device call can bring back (at most 8 files, 16 MiB each, 64 MiB together) is rewritten in OUT:
+#   OUT/<teacher>.safetensors   each teacher's best weights in fp16 (9.2 MB);
+#   OUT/results.tar.gz          logs, eval JSON, times, each run's config.json, and the paper's
+#                               Hub-ready folder without its weights.
+# So a call cut off at its time limit still returns every run it finished. The paper's fp16
+# weights (60 MB) do not fit beside them: `--collect-paper`, in the next call while the machine is
+# warm, writes them to OUT as 15 MB parts (`cat paper.safetensors.part-* > model.safetensors`).
 # Runs without installing emotionnet (PYTHONPATH=src), as on the device machine's own python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data/fer2013}
-OUT=${OUT:-runs/gpu}
+RUNS=${RUNS:-runs/gpu}
+OUT=${OUT:-$RUNS/out}
 PY=${PYTHON:-python3}
-CACHE=${CACHE:-$OUT/cache}
-mkdir -p "$OUT"
+CACHE=${CACHE:-$RUNS/cache}
+mkdir -p "$RUNS" "$OUT"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 emotionnet() { "$PY" -m emotionnet "$@"; }
 
-run() {  # run NAME TRAIN-OPTIONS...: train, then evaluate the best checkpoint on PublicTest
+if [[ "${1:-}" == "--collect-paper" ]]; then
+  split -b 15000000 -d "$RUNS/paper-hub/model.safetensors" "$OUT/paper.safetensors.part-"
+  ls -l "$OUT"
+  exit 0
+fi
+
+collect() {  # rewrite OUT's results archive from what RUNS holds now
+  local files=(times.txt)
+  for f in "$RUNS"/*.log "$RUNS"/*.publictest.json "$RUNS"/*/best/config.json "$RUNS"/paper-hub/README.md \
+    "$RUNS"/paper-hub/config.json; do
+    [[ -f "$f" ]] && files+=("${f#"$RUNS"/}")
+  done
+  tar -czf "$OUT/results.tar.gz.tmp" -C "$RUNS" "${files[@]}" && mv "$OUT/results.tar.gz.tmp" "$OUT/results.tar.gz"
+}
+
+run() {  # run NAME TRAIN-OPTIONS...: train, evaluate the best checkpoint on PublicTest, collect
   local name=$1
   shift
   local started=$SECONDS
-  emotionnet train --data "$DATA" --out "$OUT/$name" --cache-dir "$CACHE" --no-progress "$@" "${EXTRA[@]}" \
-    2>&1 | tee "$OUT/$name.log"
-  emotionnet eval --model "$OUT/$name/best" --data "$DATA" --split val --cache-dir "$CACHE" --no-progress \
-    --json "$OUT/$name.publictest.json" 2>&1 | tee -a "$OUT/$name.log"
-  echo "$name: $((SECONDS - started)) s" | tee -a "$OUT/times.txt"
+  emotionnet train --data "$DATA" --out "$RUNS/$name" --cache-dir "$CACHE" --no-progress "$@" "${EXTRA[@]}" \
+    2>&1 | tee "$RUNS/$name.log"
+  emotionnet eval --model "$RUNS/$name/best" --data "$DATA" --split val --cache-dir "$CACHE" --no-progress \
+    --json "$RUNS/$name.publictest.json" 2>&1 | tee -a "$RUNS/$name.log"
+  echo "$name: $((SECONDS - started)) s" | tee -a "$RUNS/times.txt"
+  if [[ "$name" == teacher-* ]]; then
+    emotionnet export-weights --checkpoint "$RUNS/$name/best" --out "$RUNS/$name-fp16" --half > /dev/null
+    cp "$RUNS/$name-fp16/model.safetensors" "$OUT/$name.safetensors"
+  fi
+  collect
 }
 
 EXTRA=("$@")
-run paper --config paper --epochs 60 --batch-size 256 --lr 0.1 --seed 0
+: > "$RUNS/times.txt"
 run teacher-s1 --config compact --epochs 60 --batch-size 256 --lr 0.1 --seed 1
-run teacher-s2 --config compact --epochs 60 --batch-size 256 --lr 0.1 --seed 2 --class-balance sqrt
+run paper --config paper --epochs 60 --batch-size 256 --lr 0.1 --seed 0
+emotionnet export-weights --checkpoint "$RUNS/paper/best" --out "$RUNS/paper-hub" --half \
+  --metrics "$RUNS/paper.publictest.json"
+collect
 run teacher-mix --config compact --epochs 60 --batch-size 256 --lr 0.1 --seed 3 --targets mix --mix-alpha 0.5
-emotionnet export-weights --checkpoint "$OUT/paper/best" --out "$OUT/paper-hub" --metrics "$OUT/paper.publictest.json"
-cat "$OUT/times.txt"
+run teacher-s2 --config compact --epochs 60 --batch-size 256 --lr 0.1 --seed 2 --class-balance sqrt
+cat "$RUNS/times.txt"
+ls -l "$OUT"

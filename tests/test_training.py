@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from safetensors.torch import load_file
 
 from emotionnet.cli import main
 from emotionnet.labels import EMOTIONS
+from emotionnet.models.pretrained import load_model
 from emotionnet.training.ferplus import FERPLUS_COLUMNS, read_votes, soft_targets
 
 FERPLUS_CSV_COLUMNS = [
@@ -229,8 +231,12 @@ def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str
 
 @pytest.mark.slow
 def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
+    """scripts/train_gpu.sh end to end, and what it leaves for a device call to bring back."""
+    import tarfile
+
     script = Path(__file__).resolve().parents[1] / "scripts" / "train_gpu.sh"
-    env = {**os.environ, "DATA": str(fer_dir), "OUT": str(tmp_path / "gpu"), "PYTHON": sys.executable}
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    env = {**os.environ, "DATA": str(fer_dir), "RUNS": str(runs), "OUT": str(out), "PYTHON": sys.executable}
     env["OMP_NUM_THREADS"] = "1"
     done = subprocess.run(
         ["bash", str(script), "--limit", "16", "--epochs", "1", "--batch-size", "8"],
@@ -240,11 +246,30 @@ def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    out = tmp_path / "gpu"
-    for run in ("paper", "teacher-s1", "teacher-s2", "teacher-mix"):
-        assert (out / run / "best" / "model.safetensors").is_file()
-        assert json.loads((out / f"{run}.publictest.json").read_text())["split"] == "PublicTest"
-    assert (out / "paper-hub" / "README.md").is_file() and (out / "paper-hub" / "config.json").is_file()
+    teachers = ("teacher-s1", "teacher-mix", "teacher-s2")
+    for run in ("paper", *teachers):
+        assert (runs / run / "best" / "model.safetensors").is_file()
+    returned = sorted(p for p in out.rglob("*") if p.is_file())
+    assert len(returned) <= 8 and all(p.stat().st_size <= 16 << 20 for p in returned)  # a device call's limits
+    assert sum(p.stat().st_size for p in returned) <= 64 << 20
+    with tarfile.open(out / "results.tar.gz") as tar:
+        names = set(tar.getnames())
+        for run in ("paper", *teachers):
+            assert f"{run}/best/config.json" in names and f"{run}.log" in names
+            report = tar.extractfile(f"{run}.publictest.json")
+            assert report is not None and json.loads(report.read())["split"] == "PublicTest"
+        assert {"paper-hub/README.md", "paper-hub/config.json", "times.txt"} <= names
+    for teacher in teachers:  # fp16 weights plus the run's config load as a model
+        folder = tmp_path / "home" / teacher
+        folder.mkdir(parents=True)
+        shutil.copy(out / f"{teacher}.safetensors", folder / "model.safetensors")
+        shutil.copy(runs / teacher / "best" / "config.json", folder / "config.json")
+        half, full = load_model(f"local-dir:{folder}").state_dict(), load_model(runs / teacher / "best").state_dict()
+        assert half.keys() == full.keys()
+        assert all(torch.allclose(half[k].float(), full[k].float(), rtol=1e-2, atol=1e-3) for k in full)
+    assert subprocess.run(["bash", str(script), "--collect-paper"], env=env, capture_output=True).returncode == 0
+    parts = sorted(out.glob("paper.safetensors.part-*"))
+    assert parts and b"".join(p.read_bytes() for p in parts) == (runs / "paper-hub" / "model.safetensors").read_bytes()
 
 
 def test_distillation_caches_the_teachers(fer_dir: Path, tmp_path: Path) -> None:
@@ -287,6 +312,33 @@ def test_a_copy_with_other_pixels_gets_its_own_caches(fer_dir: Path, tmp_path: P
     b = teacher_probabilities(teacher, changed, 2.0, cache)
     assert len(list(cache.glob("teachers-*.npy"))) == 2
     assert not np.allclose(a[0], b[0]) and np.allclose(a[1:], b[1:])
+
+
+def test_fer2013_travels_to_a_gpu_in_shards(fer_dir: Path, tmp_path: Path) -> None:
+    """scripts/pack_fer2013.py: shards under the size asked, unpacked byte for byte, PrivateTest left home."""
+    import subprocess
+    import sys
+
+    from emotionnet.training.data import load_split
+
+    script = Path(__file__).parents[1] / "scripts" / "pack_fer2013.py"
+    shards, out = tmp_path / "shards", tmp_path / "fer2013"
+    run = subprocess.run(
+        [sys.executable, str(script), "pack", "--data", str(fer_dir), "--out", str(shards), "--max-mb", "0.05"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    written = sorted(shards.glob("fer2013-*.zip"))
+    assert len(written) >= 3 and len(run.stdout.splitlines()) == len(written)
+    assert all(z.stat().st_size <= 50_000 for z in written)
+    subprocess.run([sys.executable, str(script), "unpack", str(shards), "--out", str(out)], check=True)
+    packed = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert Path("ferplus.csv") in packed and not any(p.name.startswith("PrivateTest_") for p in packed)
+    assert len(packed) == 1 + 7 * (16 + 4)
+    assert all((out / p).read_bytes() == (fer_dir / p).read_bytes() for p in packed)
+    for split in ("train", "val"):
+        assert np.array_equal(load_split(out, split).images, load_split(fer_dir, split).images)
 
 
 def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
