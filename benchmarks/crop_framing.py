@@ -27,8 +27,7 @@ import numpy as np
 from emotionnet import EmotionRecognizer, FaceDetector
 from emotionnet.results import Face
 from emotionnet.training.data import load_split
-
-SCALE, PAD = 4, 96  # 48 px -> 192 px, in a 384 px canvas
+from emotionnet.training.reframe import PAD, SCALE, canvas, find_face
 
 
 def main() -> None:
@@ -49,18 +48,16 @@ def main() -> None:
     found: list[tuple[int, np.ndarray, Face]] = []
     ratios, dx, dy = [], [], []
     for i in range(n):
-        img = cv2.resize(faces.images[i].numpy(), (side, side), interpolation=cv2.INTER_CUBIC)
-        canvas = cv2.cvtColor(cv2.copyMakeBorder(img, PAD, PAD, PAD, PAD, cv2.BORDER_REFLECT_101), cv2.COLOR_GRAY2BGR)
-        inside = [f for f in detector.detect(canvas) if abs(f.box[0] + f.box[2] / 2 - frame_c) < side / 4]
-        if not inside:
+        image = canvas(faces.images[i].numpy())
+        face = find_face(detector, image)
+        if face is None:
             continue
-        face = inside[0]
         x, y, w, h = face.box
         box = max(w, h)
         ratios.append(side / box)
         dx.append((frame_c - (x + w / 2)) / box)
         dy.append((frame_c - (y + h / 2)) / box)
-        found.append((i, canvas, face))
+        found.append((i, image, face))
     labels = faces.labels.numpy()
     idx = np.array([i for i, _, _ in found])
     direct = rec.predict_proba(faces.images[idx].numpy()).argmax(1)

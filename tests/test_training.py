@@ -341,6 +341,32 @@ def test_fer2013_travels_to_a_gpu_in_shards(fer_dir: Path, tmp_path: Path) -> No
         assert np.array_equal(load_split(out, split).images, load_split(fer_dir, split).images)
 
 
+def test_reframe_recuts_a_real_face_and_keeps_the_layout(fer_dir: Path, tmp_path: Path) -> None:
+    from conftest import ASTRONAUT
+    from emotionnet import FaceDetector
+    from emotionnet.models.registry import get_model_entry
+    from emotionnet.training.data import load_split
+    from emotionnet.training.reframe import find_face, main as reframe_main, reframe
+
+    detector, crop = FaceDetector(), get_model_entry("default").preprocess
+    photo = cv2.imread(str(ASTRONAUT))
+    (face,) = detector.detect(photo)
+    x, y, w, h = (int(v) for v in face.box)
+    fer_like = cv2.resize(cv2.cvtColor(photo[y : y + h, x : x + w], cv2.COLOR_BGR2GRAY), (48, 48))
+    cut = reframe(fer_like, detector, crop)
+    assert cut is not None and cut.shape == (48, 48) and cut.dtype == np.uint8
+    assert find_face(detector, np.zeros((384, 384, 3), np.uint8)) is None
+
+    out = tmp_path / "reframed"
+    assert reframe_main(["--data", str(fer_dir), "--out", str(out), "--limit", "2", "--no-progress"]) == 0
+    assert (out / "ferplus.csv").read_bytes() == (fer_dir / "ferplus.csv").read_bytes()
+    for split in ("train", "val", "test"):
+        copy, original = load_split(out, split), load_split(fer_dir, split)
+        assert len(copy) == 14 and set(copy.files) <= set(original.files)
+    with pytest.raises(SystemExit):  # never overwrites
+        reframe_main(["--data", str(fer_dir), "--out", str(out), "--no-progress"])
+
+
 def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
     from emotionnet.models.emotionnet import EmotionNet
     from emotionnet.training.ensemble import Ensemble
