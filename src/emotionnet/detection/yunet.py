@@ -50,8 +50,13 @@ class YuNetOnnxRuntime:
         """
         h, w = bgr.shape[:2]
         pad_h, pad_w = -(-h // DIVISOR) * DIVISOR, -(-w // DIVISOR) * DIVISOR
-        blob = np.zeros((1, 3, pad_h, pad_w), np.float32)
-        blob[0, :, :h, :w] = bgr.transpose(2, 0, 1)
+        planes = cv2.split(bgr)  # contiguous planes convert faster than a strided transpose
+        if (pad_h, pad_w) == (h, w):
+            blob = np.stack(planes).astype(np.float32)[None]
+        else:
+            blob = np.zeros((1, 3, pad_h, pad_w), np.float32)
+            for c, plane in enumerate(planes):
+                blob[0, c, :h, :w] = plane
         outputs = dict(zip(self.output_names, self.session.run(None, {self.input_name: blob})))
         faces = np.concatenate([self._decode(outputs, stride, pad_w) for stride in STRIDES])
         if len(faces) > 1:
