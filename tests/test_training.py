@@ -367,6 +367,31 @@ def test_reframe_recuts_a_real_face_and_keeps_the_layout(fer_dir: Path, tmp_path
         reframe_main(["--data", str(fer_dir), "--out", str(out), "--no-progress"])
 
 
+def test_prune_cuts_a_narrower_network_that_trains(fer_dir: Path, tmp_path: Path) -> None:
+    from emotionnet.models.emotionnet import EmotionNet
+    from emotionnet.training.prune import main as prune_main, prune
+
+    torch.manual_seed(0)
+    net = EmotionNet(widths=(4, 8, 8, 16), fc=(32, 32), dropout=0.0, temperature=1.7).eval()
+    for m in net.modules():  # non-trivial BatchNorm statistics, as after training
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(0.0, 1.0)
+            m.running_var.uniform_(0.5, 2.0)
+            m.bias.data.uniform_(-0.5, 0.5)
+            m.weight.data.uniform_(0.1, 1.0)
+    x = torch.randn(5, 1, 48, 48)
+    same = prune(net, (4, 8, 8, 16), (32, 32))
+    assert torch.equal(same(x), net(x))  # keeping every channel changes nothing
+    cut = prune(net, (2, 4, 4, 8), (16, 8))
+    assert cut(x).shape == (5, 7) and cut.temperature == 1.7 and cut.preprocess == net.preprocess
+    assert sum(p.numel() for p in cut.parameters()) < sum(p.numel() for p in net.parameters()) / 2
+    with pytest.raises(ValueError, match="cannot widen"):
+        prune(net, (8, 8, 8, 16), (32, 32))
+    net.save_pretrained(tmp_path / "src")
+    assert prune_main(["--model", str(tmp_path / "src"), "--config", "tiny", "--out", str(tmp_path / "cut")]) == 0
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1", "--init-from", f"local-dir:{tmp_path / 'cut'}") == 0
+
+
 def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
     from emotionnet.models.emotionnet import EmotionNet
     from emotionnet.training.ensemble import Ensemble
