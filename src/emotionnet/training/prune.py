@@ -59,8 +59,8 @@ def prune(model: EmotionNet, widths: tuple[int, ...] | list[int], fc: tuple[int,
     ):
         raise ValueError(f"cannot widen: {list(widths)}/{list(fc)} against the source network's widths")
     out = EmotionNet(
-        widths=tuple(widths),
-        fc=tuple(fc),
+        widths=list(widths),
+        fc=list(fc),
         input_size=model.input_size,
         in_channels=src[0][0].in_channels,
         num_classes=fc_src[-1].out_features,
@@ -75,6 +75,7 @@ def prune(model: EmotionNet, widths: tuple[int, ...] | list[int], fc: tuple[int,
     for (conv, norm), (new_conv, new_norm), k in zip(src, _blocks(out), wanted):
         keep = _top(norm.weight.abs(), k)
         weight = conv.weight[keep]
+        assert conv.bias is not None and new_conv.bias is not None  # every EmotionNet conv has one
         bias = conv.bias[keep].clone()
         if len(dropped_in):
             bias += (weight[:, dropped_in].sum(dim=(2, 3)) * shift).sum(1)
@@ -99,7 +100,7 @@ def prune(model: EmotionNet, widths: tuple[int, ...] | list[int], fc: tuple[int,
         new.weight.copy_(lin.weight[rows][:, cols])
         new.bias.copy_(lin.bias[rows])
         if i == 0 and len(dropped):
-            new.bias += lin.weight[rows][:, dropped] @ shift.repeat_interleave(side * side)
+            new.bias.add_(lin.weight[rows][:, dropped] @ shift.repeat_interleave(side * side))
         cols = rows
     return out.eval()
 
@@ -117,9 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     config = CONFIGS[args.config]
     pruned = prune(load_model(args.model, device="cpu"), config["widths"], config["fc"])
     pruned.save_pretrained(args.out)
-    print(
-        f"{args.config} cut from {args.model}: {sum(p.numel() for p in pruned.parameters()):,} parameters in {args.out}"
-    )
+    n = sum(p.numel() for p in pruned.parameters())
+    print(f"{args.config} cut from {args.model}: {n:,} parameters in {args.out}")
     return 0
 
 
