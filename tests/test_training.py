@@ -82,7 +82,12 @@ def test_train_one_epoch_writes_checkpoints(fer_dir: Path, tmp_path: Path) -> No
 def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path) -> None:
     assert _train(fer_dir, tmp_path / "straight", "--epochs", "3") == 0
     assert _train(fer_dir, tmp_path / "split", "--epochs", "3", "--stop-after", "1") == 0
+    # what a kill in the middle of writing leaves behind must not stop the resume
+    (tmp_path / "split" / "last.ckpt.partial").write_bytes(b"half a checkpoint")
+    (tmp_path / "split" / "best.partial").mkdir()
+    (tmp_path / "split" / "best.partial" / "model.safetensors").write_bytes(b"half the weights")
     assert _train(fer_dir, tmp_path / "split", "--epochs", "3", "--resume") == 0
+    assert sorted(p.name for p in (tmp_path / "split").iterdir()) == ["best", "last.ckpt", "train_config.json"]
     a = torch.load(tmp_path / "straight" / "last.ckpt", weights_only=True)
     b = torch.load(tmp_path / "split" / "last.ckpt", weights_only=True)
     assert a["epoch"] == b["epoch"] == 2

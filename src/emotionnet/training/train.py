@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -189,6 +190,9 @@ def train(
         class_weights = class_weights.to(device)
     start_epoch, best, history = 0, -1.0, []
     ckpt_path = out / "last.ckpt"
+    if rank == 0:  # what a kill in the middle of a write left behind
+        ckpt_path.with_name("last.ckpt.partial").unlink(missing_ok=True)
+        shutil.rmtree(out / "best.partial", ignore_errors=True)
     if resume and ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=device, weights_only=True)
         core.load_state_dict(state["model"])
@@ -249,8 +253,9 @@ def train(
                     "history": json.dumps(history),
                     "rng": torch.get_rng_state(),
                 },
-                ckpt_path,
+                ckpt_path.with_name("last.ckpt.partial"),
             )
+            os.replace(ckpt_path.with_name("last.ckpt.partial"), ckpt_path)  # never a half-written checkpoint
             print(
                 f"epoch {epoch + 1:3d}/{cfg.epochs} loss {row['loss']:.4f} val_acc {val_acc:.4f} "
                 f"best {best:.4f} {row['seconds']:.0f}s",
@@ -304,9 +309,15 @@ def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: 
         extra: More keys for ``config.json`` (epoch, metric).
     """
     assert isinstance(model, EmotionNet)
-    model.save_pretrained(directory)
+    partial = directory.with_name(directory.name + ".partial")  # a kill mid-write leaves the old files whole
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
     meta = {"preprocess": pre.to_dict(), **(extra or {})}
-    (directory / "training.json").write_text(json.dumps(meta, indent=2))
+    (partial / "training.json").write_text(json.dumps(meta, indent=2))
+    directory.mkdir(parents=True, exist_ok=True)
+    for f in sorted(partial.iterdir()):
+        os.replace(f, directory / f.name)
+    partial.rmdir()
 
 
 def run(args: argparse.Namespace) -> int:
