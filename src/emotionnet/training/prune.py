@@ -106,6 +106,14 @@ def prune(model: EmotionNet, widths: tuple[int, ...] | list[int], fc: tuple[int,
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Cut a narrower network from the command line (``python -m emotionnet.training.prune --help``).
+
+    Args:
+        argv: The arguments; ``None`` reads ``sys.argv``.
+
+    Returns:
+        The exit code.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m emotionnet.training.prune",
         description=__doc__,

@@ -92,6 +92,14 @@ def _first_per_class(items: list[tuple[Path, int]], n: int) -> list[tuple[Path, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write a re-cut copy of FER2013 from the command line (``python -m emotionnet.training.reframe --help``).
+
+    Args:
+        argv: The arguments; ``None`` reads ``sys.argv``.
+
+    Returns:
+        The exit code.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m emotionnet.training.reframe",
         description=__doc__,
