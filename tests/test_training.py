@@ -397,6 +397,37 @@ def test_prune_cuts_a_narrower_network_that_trains(fer_dir: Path, tmp_path: Path
     assert _train(fer_dir, tmp_path / "run", "--epochs", "1", "--init-from", f"local-dir:{tmp_path / 'cut'}") == 0
 
 
+def test_training_on_a_recut_view(fer_dir: Path, tmp_path: Path) -> None:
+    """--recut shows some faces re-cut; the copy must match the data row for row."""
+    import shutil
+
+    from emotionnet.training.augment import mix_views
+    from emotionnet.training.data import load_split, load_train_val
+    from emotionnet.training.reframe import main as reframe_main
+
+    a, b, gen = torch.zeros(64, 48, 48, dtype=torch.uint8), torch.ones(64, 48, 48, dtype=torch.uint8), torch.Generator()
+    assert torch.equal(mix_views(a, b, 0.0, gen), a) and torch.equal(mix_views(a, b, 1.0, gen), b)
+    half = mix_views(a, b, 0.5, gen.manual_seed(0))[:, 0, 0]
+    assert 10 < int(half.sum()) < 54 and bool(((half == 0) | (half == 1)).all())  # whole rows from either view
+    with pytest.raises(ValueError):
+        mix_views(a, b, 1.5, gen)
+
+    recut = tmp_path / "recut"
+    assert reframe_main(["--data", str(fer_dir), "--out", str(recut), "--no-progress"]) == 0
+    train, _, view = load_train_val(fer_dir, limit=20, seed=3, recut=recut)
+    assert view is not None and view.shape == train.images.shape
+    full = load_split(recut, "train")
+    assert torch.equal(view, full.images[[full.files.index(f) for f in train.files]])
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1", "--recut", str(recut), "--recut-prob", "0.5") == 0
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["recut"] == str(recut)
+
+    stranger = tmp_path / "stranger"
+    shutil.copytree(recut, stranger)
+    next((stranger / "train" / "angry").glob("*.jpg")).unlink()
+    with pytest.raises(ValueError, match="not a re-cut copy"):
+        load_train_val(fer_dir, recut=stranger)
+
+
 def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
     from emotionnet.models.emotionnet import EmotionNet
     from emotionnet.training.ensemble import Ensemble

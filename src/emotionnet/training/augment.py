@@ -71,3 +71,26 @@ def augment_batch(
     box &= (torch.rand(n, generator=generator) < erase_p).view(n, 1, 1)
     noise = torch.randn(out.shape, generator=generator).to(x.device) * out.std() + out.mean()
     return torch.where(box.unsqueeze(1).to(x.device), noise, out)
+
+
+def mix_views(original: torch.Tensor, other: torch.Tensor, prob: float, generator: torch.Generator) -> torch.Tensor:
+    """Each row of ``original`` replaced by the same row of ``other`` with probability ``prob``.
+
+    Args:
+        original: A batch of faces ``(N, ...)``.
+        other: Another view of the same faces, same shape (e.g. re-cut through the detector).
+        prob: The chance that a row is taken from ``other``.
+        generator: The CPU generator the choice comes from.
+
+    Returns:
+        The mixed batch (a new tensor).
+
+    Raises:
+        ValueError: ``prob`` is outside [0, 1] or the shapes differ.
+    """
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"prob must lie in [0, 1], got {prob}")
+    if original.shape != other.shape:
+        raise ValueError(f"views differ in shape: {tuple(original.shape)} and {tuple(other.shape)}")
+    use = torch.rand(len(original), generator=generator) < prob
+    return torch.where(use.view(-1, *[1] * (original.dim() - 1)), other, original)

@@ -100,6 +100,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="distil from these models' flip-averaged, softened mean (computed once, cached in --cache-dir)",
     )
     parser.add_argument("--distill-weight", type=float, default=0.5, help="weight of the KL term (0-1)")
+    parser.add_argument(
+        "--recut",
+        default=None,
+        metavar="DIR",
+        help="a re-cut copy of --data (python -m emotionnet.training.reframe): each training face is shown "
+        "re-cut with probability --recut-prob; teachers see the original",
+    )
+    parser.add_argument("--recut-prob", type=float, default=0.5, help="share of faces shown re-cut (0-1)")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="softening temperature tau")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(

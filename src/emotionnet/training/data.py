@@ -104,3 +104,39 @@ def _read_gray48(path: Path) -> np.ndarray:
     if image.shape != (48, 48):
         image = cv2.resize(image, (48, 48), interpolation=cv2.INTER_AREA)
     return image
+
+
+def load_train_val(
+    root: str | Path,
+    cache_dir: str | Path | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    recut: str | Path | None = None,
+) -> tuple[FaceSet, FaceSet, torch.Tensor | None]:
+    """Training and PublicTest faces, and optionally the training faces' re-cut view.
+
+    Args:
+        root: The dataset folder.
+        cache_dir: Where decoded arrays are cached.
+        limit: Keep a random ``limit`` faces of each split (smoke tests).
+        seed: Seeds that choice.
+        recut: A re-cut copy of ``root`` (``python -m emotionnet.training.reframe``): its train/
+            images are returned row for row with the training faces.
+
+    Returns:
+        ``(train, val, recut_images)``; ``recut_images`` is ``None`` without ``recut``.
+
+    Raises:
+        ValueError: ``recut``'s train/ holds other files or labels than ``root``'s.
+    """
+    train = load_split(root, "train", cache_dir)
+    val = load_split(root, "val", cache_dir)
+    other = load_split(recut, "train", cache_dir) if recut else None
+    if other is not None and (other.files != train.files or not torch.equal(other.labels, train.labels)):
+        raise ValueError(f"{recut} is not a re-cut copy of {root}: its train/ files or labels differ")
+    if limit:
+        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:limit]
+        pick_val = torch.randperm(len(val), generator=torch.Generator().manual_seed(seed))[:limit]
+        train, val = train.subset(pick), val.subset(pick_val)
+        other = None if other is None else other.subset(pick)
+    return train, val, None if other is None else other.images

@@ -23,8 +23,8 @@ from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet, channels_last
 from ..models.pretrained import create_model, load_model
 from ..preprocessing import FacePreprocess
-from .augment import augment_batch
-from .data import FaceSet, load_split
+from .augment import augment_batch, mix_views
+from .data import FaceSet, load_train_val
 from .distill import distillation_loss, teacher_probabilities
 from .ferplus import read_votes, soft_targets
 
@@ -54,6 +54,8 @@ class TrainConfig:
     distill_weight: float = 0.5
     distill_temperature: float = 2.0
     limit: int | None = None
+    recut: str | None = None
+    recut_prob: float = 0.5
     cache_dir: str | None = None
     preprocess: dict[str, Any] | None = None
 
@@ -107,16 +109,6 @@ def evaluate_accuracy(
     return correct / max(int((labels >= 0).sum()), 1)
 
 
-def _load_data(cfg: TrainConfig) -> tuple[FaceSet, FaceSet]:
-    train = load_split(cfg.data, "train", cfg.cache_dir)
-    val = load_split(cfg.data, "val", cfg.cache_dir)
-    if cfg.limit:
-        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(cfg.seed))[: cfg.limit]
-        pick_val = torch.randperm(len(val), generator=torch.Generator().manual_seed(cfg.seed))[: cfg.limit]
-        train, val = train.subset(pick), val.subset(pick_val)
-    return train, val
-
-
 def _class_weights(labels: torch.Tensor, mode: str, num_classes: int = 7) -> torch.Tensor | None:
     """Loss weights per class: ``none`` (unweighted), ``sqrt`` (1/sqrt(frequency)) or ``inverse`` (1/frequency),
     scaled so the average weight over training samples is 1."""
@@ -156,7 +148,7 @@ def train(
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    train_set, val_set = _load_data(cfg)
+    train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
     targets = soft_targets(train_set.labels, _votes(cfg, train_set)[0], cfg.targets, cfg.mix_alpha)
     teacher = None
     if cfg.teachers:
@@ -212,7 +204,10 @@ def train(
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank != 0, leave=False)
         for step in bar:
             idx = order[(step * world + rank) * cfg.batch_size : (step * world + rank + 1) * cfg.batch_size]
-            x = augment_batch(_inputs(train_set.images[idx].to(device), pre, device), gen)
+            images = train_set.images[idx]
+            if recut is not None:  # the re-cut view of some faces; teachers saw the original
+                images = mix_views(images, recut[idx], cfg.recut_prob, gen)
+            x = augment_batch(_inputs(images.to(device), pre, device), gen)
             x = x.contiguous(memory_format=torch.channels_last)
             with _autocast(device):
                 logits = model(x)
