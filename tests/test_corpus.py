@@ -22,7 +22,8 @@ from emotionnet.cli import main
 def _files(tmp: Path) -> dict[str, tuple[Path, type[Exception] | None]]:
     """name -> (file, expected error or None for a legitimate image)."""
     png = ASTRONAUT.read_bytes()
-    ok, jpg = cv2.imencode(".jpg", cv2.imread(str(ASTRONAUT)))
+    photo = cv2.imread(str(ASTRONAUT))
+    ok, jpg = cv2.imencode(".jpg", photo)
     assert ok
     cases: dict[str, tuple[bytes | None, type[Exception] | None]] = {
         "missing.jpg": (None, errors.ImageNotFoundError),
@@ -32,6 +33,9 @@ def _files(tmp: Path) -> dict[str, tuple[Path, type[Exception] | None]]:
         "truncated.png": (png[:5000], errors.ImageReadError),
         "tiny 1x1 é.png": (cv2.imencode(".png", np.zeros((1, 1, 3), np.uint8))[1].tobytes(), errors.InvalidImageError),
         "unicode ünï cödé.png": (png, None),
+        "float 0-1.tiff": (cv2.imencode(".tiff", photo.astype(np.float32) / 255)[1].tobytes(), None),
+        "16-bit.png": (cv2.imencode(".png", photo.astype(np.uint16) * 257)[1].tobytes(), None),
+        "exr (codec not built).exr": (b"v/1\x01" + bytes(200), errors.ImageReadError),
     }
     out = {}
     for name, (data, err) in cases.items():
@@ -116,6 +120,15 @@ def test_videos_through_analyze_video_and_cli(
         assert "error:" in capsys.readouterr().err
     with pytest.raises(errors.VideoReadError):
         next(recognizer.stream(99))
+
+
+def test_a_video_given_to_predict_names_analyze_video(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 64))
+    writer.write(np.zeros((64, 64, 3), np.uint8))
+    writer.release()
+    with pytest.raises(errors.ImageReadError, match=r"AVI video.*analyze_video"):
+        recognizer.predict(clip)
 
 
 def test_boxes_outside_or_empty(recognizer: EmotionRecognizer) -> None:

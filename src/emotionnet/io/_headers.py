@@ -76,6 +76,21 @@ def truncation(data: bytes) -> str | None:
     return None
 
 
+def video_container(data: bytes) -> str | None:
+    """The container's name when ``data`` starts like a video file (MP4/MOV, AVI, Matroska/WebM).
+
+    Args:
+        data: The file's first bytes (12 are enough).
+    """
+    if data[4:8] == b"ftyp":
+        return "an MP4/MOV video"
+    if data[:4] == b"RIFF" and data[8:12] == b"AVI ":
+        return "an AVI video"
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return "a Matroska/WebM video"
+    return None
+
+
 def exif_orientation(data: bytes) -> int:
     """The EXIF orientation tag (1-8) of a JPEG, PNG, WebP or TIFF file; 1 (as stored) when absent.
 

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
-from ._headers import exif_orientation, image_size, truncation
+from ._headers import exif_orientation, image_size, truncation, video_container
 
 ImageSource = Any
 """Anything :func:`load_image` accepts: a path or ``http(s)://`` URL, encoded bytes, a NumPy array,
@@ -171,18 +171,33 @@ def _decode(data: bytes, name: str) -> np.ndarray:
             f"{name} is {w}x{h} = {w * h:,} pixels, over the {MAX_PIXELS:,} limit; downscale it first"
         )
     buffer = np.frombuffer(data, np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)  # pixels as stored: EXIF orientation applied below
+    image = _imdecode(buffer, cv2.IMREAD_UNCHANGED)  # pixels as stored: EXIF orientation applied below
     if image is None:
+        video = video_container(data)
+        if video is not None:
+            raise ImageReadError(f"{name} is {video}, not an image; use analyze_video() (CLI: emotionnet video)")
         raise ImageReadError(
             f"{name} is not a readable image (JPEG, PNG, BMP, TIFF, WebP, ... expected, at most {MAX_PIXELS:,} pixels)"
         )
     if image.dtype == np.uint16:  # 16-bit PNG/TIFF: keep the most significant byte
-        image = (image.astype(np.uint16) >> 8).astype(np.uint8)
-    elif image.dtype != np.uint8:  # float TIFF/EXR and the like: let OpenCV convert
-        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype.kind == "f":  # float TIFF/PFM: 0-1 scaled to 0-255 (0-255 kept), NaN as black
+        image = np.nan_to_num(image.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        scale = 255.0 if image.size and float(image.max()) <= 1.0 else 1.0
+        image = np.clip(image * scale + 0.5, 0, 255).astype(np.uint8)
+    elif image.dtype != np.uint8:  # signed or 32-bit integer samples: let OpenCV convert
+        image = _imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
         if image is None:
             raise ImageReadError(f"{name} has a pixel type emotionnet cannot read")
     return _from_array(_orient(image, exif_orientation(data)), "bgr")
+
+
+def _imdecode(buffer: np.ndarray, flags: int) -> np.ndarray | None:
+    """``cv2.imdecode``, with a codec OpenCV was built without (OpenEXR) reading as undecodable."""
+    try:
+        return cv2.imdecode(buffer, flags)
+    except cv2.error:
+        return None
 
 
 def _orient(image: np.ndarray, orientation: int) -> np.ndarray:
