@@ -22,14 +22,9 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="PX",
         help="smallest face to find; larger is faster",
     )
-    p.add_argument(
-        "--runtime",
-        "--backend",
-        dest="runtime",
-        default="auto",
-        choices=["auto", "torch", "onnxruntime", "opencv"],
-        help="who runs the classifier",
-    )
+    runtimes = ["auto", "torch", "onnxruntime", "opencv"]
+    p.add_argument("--runtime", default="auto", choices=runtimes, help="who runs the classifier")
+    p.add_argument("--backend", dest="runtime", choices=runtimes, help=argparse.SUPPRESS)  # 0.1.0's spelling
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="classifier precision")
     p.add_argument(
         "--threads",
@@ -53,13 +48,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default in its help, unless it is ``None`` or ``False`` (nothing to show)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``emotionnet`` command."""
     parser = argparse.ArgumentParser(prog="emotionnet", description="Facial emotion recognition.")
     parser.add_argument("--version", action="version", version=f"emotionnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    defaults = argparse.ArgumentDefaultsHelpFormatter
+    defaults = _DefaultsHelp
     p = sub.add_parser("predict", help="emotions of every face in images", formatter_class=defaults)
     p.add_argument("images", nargs="+", help="image files, folders of images, or http(s) URLs")
     p.add_argument(
