@@ -41,7 +41,19 @@ class FaceSet:
         return FaceSet(self.images[index], self.labels[index], files)
 
 
-def _list_split(root: Path, split: str) -> list[tuple[Path, int]]:
+def list_split(root: Path, split: str) -> list[tuple[Path, int]]:
+    """The image files of one FER2013 split with their label indices, in a fixed order.
+
+    Args:
+        root: The fer2013 folder (``train/`` and ``test/`` of per-emotion folders).
+        split: ``"train"``, ``"val"`` (PublicTest) or ``"test"`` (PrivateTest).
+
+    Returns:
+        ``(path, label)`` pairs, class by class, files sorted by name.
+
+    Raises:
+        FileNotFoundError: An emotion folder is missing or the split has no images.
+    """
     folder, prefix = SPLITS[split]
     items: list[tuple[Path, int]] = []
     for label, emotion in enumerate(EMOTIONS):
@@ -71,7 +83,7 @@ def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None
     if split not in SPLITS:
         raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
     root = Path(root)
-    items = _list_split(root, split)
+    items = list_split(root, split)
     names = [str(p.relative_to(root)) for p, _ in items]
     key = _cache_key(root, items)
     cache = Path(cache_dir) / f"fer2013-{split}-{key}.npz" if cache_dir else None

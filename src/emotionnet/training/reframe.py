@@ -27,7 +27,7 @@ from ..detection.detector import FaceDetector
 from ..models.registry import get_model_entry
 from ..preprocessing import FacePreprocess
 from ..results import Face
-from .data import SPLITS, _list_split
+from .data import SPLITS, list_split
 
 SCALE, PAD = 4, 96
 """A 48 px face becomes 192 px in a 384 px canvas: the size at which YuNet finds nearly all faces."""
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = args.out.with_name(args.out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     for split in args.splits:
-        items = _list_split(args.data, split)
+        items = list_split(args.data, split)
         if args.limit is not None:
             items = _first_per_class(items, args.limit)
         found = 0
