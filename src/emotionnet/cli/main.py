@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")
     p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
     p.add_argument("--plot", metavar="PNG", help="save the probability timeline (needs matplotlib)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p)
     p.set_defaults(func=commands.video)
 
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ..training import commands as training_commands  # argparse wiring only; torch loads when run
 
-    training_commands.add_subcommands(sub)
+    training_commands.add_subcommands(sub, defaults)
     return parser
 
 

@@ -8,16 +8,17 @@ from typing import Any
 from ..models.configs import CONFIGS
 
 
-def add_subcommands(sub: Any) -> None:
+def add_subcommands(sub: Any, formatter_class: type[argparse.HelpFormatter] = argparse.HelpFormatter) -> None:
     """Register the training subcommands on an ``argparse`` subparsers object.
 
     Args:
         sub: The ``add_subparsers()`` object of the ``emotionnet`` parser.
+        formatter_class: The help formatter the other subcommands use.
     """
     p = sub.add_parser(
         "train",
         help="train EmotionNet on FER2013 (checkpoints every epoch)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=formatter_class,
     )
     add_train_arguments(p)
     p.set_defaults(func=_train)
@@ -25,7 +26,7 @@ def add_subcommands(sub: Any) -> None:
     p = sub.add_parser(
         "eval",
         help="evaluate a model on FER2013 and FER+ side by side (single crop, flip, ten-crop, recall, ECE)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=formatter_class,
     )
     p.add_argument(
         "--model",
@@ -47,9 +48,9 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N faces of a fixed shuffle")
     p.add_argument("--confusion", metavar="PNG", help="save the FER2013 single-crop confusion matrix picture here")
     p.add_argument("--json", metavar="FILE", help="write the metrics here")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--cache-dir", default=None)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--cache-dir", default=None, help="cache decoded images (and teacher outputs) here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_eval)
 
     p = sub.add_parser("export-weights", help="write config.json + model.safetensors + model card for the Hub")
@@ -69,15 +70,22 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--data", required=True, help="FER2013 image-folder root (train/, test/)")
     parser.add_argument(
-        "--run-dir", "--out", dest="out", required=True, help="run folder for checkpoints and best weights"
+        "--run-dir",
+        "--out",
+        dest="out",
+        metavar="RUN_DIR",
+        required=True,
+        help="run folder for checkpoints and best weights",
     )
-    parser.add_argument("--config", default="compact", choices=sorted(CONFIGS))
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--config", default="compact", choices=sorted(CONFIGS), help="network size")
+    parser.add_argument("--epochs", type=int, default=40, help="epochs of the one-cycle schedule")
     parser.add_argument("--batch-size", type=int, default=64, help="per process")
     parser.add_argument("--lr", type=float, default=0.1, help="peak one-cycle learning rate")
-    parser.add_argument("--weight-decay", type=float, default=5e-4)
-    parser.add_argument("--label-smoothing", type=float, default=0.1)
-    parser.add_argument("--ema-decay", type=float, default=0.999)
+    parser.add_argument("--weight-decay", type=float, default=5e-4, help="SGD weight decay")
+    parser.add_argument("--label-smoothing", type=float, default=0.1, help="label smoothing of the targets (0-1)")
+    parser.add_argument(
+        "--ema-decay", type=float, default=0.999, help="decay of the weights' moving average (evaluated and kept)"
+    )
     parser.add_argument(
         "--class-balance",
         default="none",
@@ -109,7 +117,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--recut-prob", type=float, default=0.5, help="share of faces shown re-cut (0-1)")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="softening temperature tau")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling and augmentation")
     parser.add_argument(
         "--init-from",
         default=None,
@@ -118,7 +126,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
     parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.ckpt")
+    parser.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.ckpt")
     parser.add_argument("--stop-after", type=int, default=None, help="stop after N epochs of this invocation")
     parser.add_argument("--no-progress", action="store_true", help="no per-epoch progress bar")
 

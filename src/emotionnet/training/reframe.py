@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="default", help="registered model whose crop to use")
     parser.add_argument("--splits", nargs="+", default=["train", "val", "test"], choices=sorted(SPLITS))
     parser.add_argument("--limit", type=int, default=None, help="first N faces of each class (smoke tests)")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.out.exists():
         parser.error(f"{args.out} exists; choose a new folder (nothing is overwritten)")
