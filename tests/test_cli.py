@@ -29,6 +29,22 @@ def test_predict_json_and_annotated(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert cv2.imread(str(tmp_path / "astronaut_annotated.png")).shape == (512, 512, 3)
 
 
+def test_json_may_not_take_an_annotated_images_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clash = tmp_path / "astronaut_annotated.png"
+    assert main(["predict", str(ASTRONAUT), "--save-annotated", str(tmp_path), "--json", str(clash)]) == 1
+    assert "also the name of an annotated image" in capsys.readouterr().err
+    assert not clash.exists()  # refused before any work
+
+
+def test_backend_is_parsed_but_not_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", str(ASTRONAUT), "--backend", "onnxruntime"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    text = capsys.readouterr().out
+    assert "--runtime" in text and "--backend" not in text and "default: None" not in text
+
+
 def test_min_face_size_and_backend_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["predict", str(ASTRONAUT), "--min-face-size", "400", "--runtime", "torch"]) == 0
     assert "no faces found" in capsys.readouterr().out  # the astronaut's face is about 90 px

@@ -48,6 +48,8 @@ def predict(args: argparse.Namespace) -> int:
         from .._outputs import check_output
 
         check_output(args.json, inputs=args.images)
+        if Path(args.json).resolve() in {t.resolve() for t in targets.values()}:
+            raise OutputError(f"--json {args.json!r} is also the name of an annotated image; give another file")
     recognizer = _recognizer(args, tta=args.tta == "flip")
     results = []
     from tqdm.auto import tqdm
