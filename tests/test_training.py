@@ -428,6 +428,30 @@ def test_training_on_a_recut_view(fer_dir: Path, tmp_path: Path) -> None:
         load_train_val(fer_dir, recut=stranger)
 
 
+def test_low_resolution_view_blurs_chosen_faces_only(fer_dir: Path, tmp_path: Path) -> None:
+    """--low-res-prob shows some faces as small faces arrive: detail gone, layout and size kept."""
+    from emotionnet.training.augment import low_resolution
+
+    x = torch.randn(200, 1, 48, 48, generator=torch.Generator().manual_seed(1))
+    gen = torch.Generator().manual_seed(0)
+    assert low_resolution(x, 0.0, 16, gen) is x
+    assert torch.equal(gen.get_state(), torch.Generator().manual_seed(0).get_state())  # drew nothing
+    out = low_resolution(x, 0.5, 16, gen)
+    assert out.shape == x.shape and not torch.equal(out, x)
+    same = (out == x).flatten(1).all(1)
+    assert 60 < int(same.sum()) < 140  # about half the faces untouched, bit for bit
+    detail = lambda t: (t[..., 1:] - t[..., :-1]).abs().mean(dim=(1, 2, 3))  # noqa: E731
+    assert bool((detail(out[~same]) < 0.8 * detail(x[~same])).all())  # the others lost high frequencies
+    again = low_resolution(x, 0.5, 16, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+    for prob, side in ((1.5, 16), (0.5, 48), (0.5, 0)):
+        with pytest.raises(ValueError):
+            low_resolution(x, prob, side, gen)
+    assert _train(fer_dir, tmp_path / "run", "--epochs", "1", "--low-res-prob", "0.5", "--low-res-min", "20") == 0
+    saved = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    assert (saved["low_res_prob"], saved["low_res_min"]) == (0.5, 20)
+
+
 def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
     from emotionnet.models.emotionnet import EmotionNet
     from emotionnet.training.ensemble import Ensemble

@@ -73,6 +73,42 @@ def augment_batch(
     return torch.where(box.unsqueeze(1).to(x.device), noise, out)
 
 
+def low_resolution(x: torch.Tensor, prob: float, min_side: int, generator: torch.Generator) -> torch.Tensor:
+    """Show some faces as a small face would be seen: shrunk to a random side, then resized back.
+
+    A face chosen with probability ``prob`` is averaged down to ``k x k`` pixels (``k`` uniform in
+    ``[min_side, H)``) and brought back to ``H x W`` bilinearly, as the pipeline resizes a small crop.
+
+    Args:
+        x: Normalised faces ``(N, C, H, W)``.
+        prob: The chance that a face is shown at low resolution; 0 returns ``x`` untouched and draws
+            nothing from ``generator`` (recipes without it repeat exactly).
+        min_side: The smallest side a face is shrunk to, in pixels.
+        generator: The CPU generator the choices come from.
+
+    Returns:
+        The batch, same shape and device.
+
+    Raises:
+        ValueError: ``prob`` is outside [0, 1] or ``min_side`` is not in [1, H).
+    """
+    n, _, h, w = x.shape
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"prob must lie in [0, 1], got {prob}")
+    if prob == 0.0:
+        return x
+    if not 1 <= min_side < h:
+        raise ValueError(f"min_side must lie in [1, {h}), got {min_side}")
+    chosen = torch.rand(n, generator=generator) < prob
+    sides = torch.randint(min_side, h, (n,), generator=generator)
+    out = x.clone()
+    for k in sides[chosen].unique().tolist():
+        rows = (chosen & (sides == k)).nonzero().squeeze(1).to(x.device)
+        small = F.interpolate(x[rows], size=(k, k), mode="area")
+        out[rows] = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    return out
+
+
 def mix_views(original: torch.Tensor, other: torch.Tensor, prob: float, generator: torch.Generator) -> torch.Tensor:
     """Each row of ``original`` replaced by the same row of ``other`` with probability ``prob``.
 

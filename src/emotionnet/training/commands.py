@@ -116,6 +116,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "re-cut with probability --recut-prob; teachers see the original",
     )
     parser.add_argument("--recut-prob", type=float, default=0.5, help="share of faces shown re-cut (0-1)")
+    parser.add_argument(
+        "--low-res-prob",
+        type=float,
+        default=0.0,
+        help="share of faces shown shrunk to a random side in [--low-res-min, 48) and resized back, "
+        "as small faces reach the classifier (0-1); teachers see the original",
+    )
+    parser.add_argument("--low-res-min", type=int, default=16, metavar="PX", help="smallest side for --low-res-prob")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="softening temperature tau")
     parser.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling and augmentation")
     parser.add_argument(

@@ -23,7 +23,7 @@ from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet, channels_last
 from ..models.pretrained import create_model, load_model
 from ..preprocessing import FacePreprocess
-from .augment import augment_batch, mix_views
+from .augment import augment_batch, low_resolution, mix_views
 from .data import FaceSet, load_train_val
 from .distill import distillation_loss, teacher_probabilities
 from .ferplus import read_votes, soft_targets
@@ -56,6 +56,8 @@ class TrainConfig:
     limit: int | None = None
     recut: str | None = None
     recut_prob: float = 0.5
+    low_res_prob: float = 0.0
+    low_res_min: int = 16
     cache_dir: str | None = None
     preprocess: dict[str, Any] | None = None
 
@@ -207,7 +209,8 @@ def train(
             images = train_set.images[idx]
             if recut is not None:  # the re-cut view of some faces; teachers saw the original
                 images = mix_views(images, recut[idx], cfg.recut_prob, gen)
-            x = augment_batch(_inputs(images.to(device), pre, device), gen)
+            x = _inputs(images.to(device), pre, device)
+            x = augment_batch(low_resolution(x, cfg.low_res_prob, cfg.low_res_min, gen), gen)
             x = x.contiguous(memory_format=torch.channels_last)
             with _autocast(device):
                 logits = model(x)

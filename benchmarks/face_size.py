@@ -1,0 +1,61 @@
+"""How small may a face be for its emotion to be read? Accuracy by face size, on PublicTest.
+
+Usage: python benchmarks/face_size.py [--split val|test] [--models default]
+
+Each 48x48 PublicTest face is shrunk to ``k`` pixels (INTER_AREA, as a camera far away would see
+it) and brought back to the classifier's 48 px as the pipeline does with a small crop
+(INTER_LINEAR), then classified through ``EmotionRecognizer.predict_proba``. Read it with the
+detector's recall by size (``detector_recall.py``) to choose ``min_face_size``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from emotionnet import EmotionRecognizer
+from emotionnet.training.data import load_split
+from emotionnet.training.ferplus import read_votes
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = (12, 16, 20, 24, 32, 40, 48)
+
+
+def shrink(crops: np.ndarray, k: int) -> np.ndarray:
+    """Faces ``(N, 48, 48)`` uint8 seen at ``k`` pixels and resized back to 48."""
+    if k >= crops.shape[1]:
+        return crops
+    size = (crops.shape[2], crops.shape[1])
+    return np.stack(
+        [cv2.resize(cv2.resize(c, (k, k), interpolation=cv2.INTER_AREA), size, interpolation=cv2.INTER_LINEAR) for c in crops]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "fer2013"))
+    parser.add_argument("--split", default="val", choices=["val", "test"], help="val = PublicTest, test = PrivateTest")
+    parser.add_argument("--models", nargs="+", default=["default"])
+    parser.add_argument("--cache-dir", default=str(Path.home() / ".cache" / "emotionnet"))
+    args = parser.parse_args()
+    faces = load_split(args.data, args.split, args.cache_dir)
+    crops = faces.images.numpy()
+    crops = crops.reshape(len(crops), *crops.shape[-2:])
+    fer = faces.labels.numpy()
+    ferplus = read_votes(args.data, faces.files)[1].numpy()
+    counted = ferplus >= 0
+    print(f"{'PublicTest' if args.split == 'val' else 'PrivateTest'}: {len(fer)} faces\n")
+    print("| model | face (px) | FER2013 | FER+ 7-class |\n|---|---:|---:|---:|")
+    for model in args.models:
+        recognizer = EmotionRecognizer(model, device="cpu", detector=None, batch_size=256)
+        for k in SIZES:
+            pred = recognizer.predict_proba(shrink(crops, k)).argmax(1)
+            acc_plus = (pred[counted] == ferplus[counted]).mean()
+            print(f"| {model} | {k} | {(pred == fer).mean():.2%} | {acc_plus:.2%} |")
+
+
+if __name__ == "__main__":
+    main()
