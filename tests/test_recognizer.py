@@ -108,6 +108,29 @@ def test_tta_changes_scores_but_keeps_shape(tiny_dir: Path) -> None:
     plain = EmotionRecognizer(tiny_dir, device="cpu").predict(ASTRONAUT)
     tta = EmotionRecognizer(tiny_dir, device="cpu", tta=True).predict(ASTRONAUT)
     assert len(tta) == 1 and abs(sum(tta[0].scores) - 1) < 1e-5 and tta[0].scores != plain[0].scores
+    assert EmotionRecognizer(tiny_dir, device="cpu", tta="flip").predict(ASTRONAUT) == tta
+    assert EmotionRecognizer(tiny_dir, device="cpu", tta="none").predict(ASTRONAUT) == plain
+    with pytest.raises(errors.InvalidInputError, match="tencrop"):
+        EmotionRecognizer(tiny_dir, device="cpu", tta="five")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("tta", ["flip", "tencrop"])
+def test_tta_gives_what_eval_measures(tta: str) -> None:
+    """The recognizer's views and averaging are eval's: softmax of the mean logit over the views."""
+    from emotionnet.models.pretrained import load_model
+    from emotionnet.training.data import FaceSet
+    from emotionnet.training.evaluate import predict_logits
+
+    faces = np.random.default_rng(0).integers(0, 256, (6, 48, 48), dtype=np.uint8)
+    faces[:3] = cv2.resize(cv2.imread(str(ASTRONAUT), cv2.IMREAD_GRAYSCALE)[60:180, 170:280], (48, 48))
+    recognizer = EmotionRecognizer(device="cpu", detector=None, tta=tta)  # type: ignore[arg-type]
+    got = recognizer.predict_proba(faces)
+    model = load_model("default", device="cpu")
+    logits = predict_logits(model, FaceSet(torch.from_numpy(faces), torch.zeros(6, dtype=torch.long), ()), tta=tta)
+    want = torch.softmax(logits / model.temperature, dim=1).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    plain = EmotionRecognizer(device="cpu", detector=None).predict_proba(faces)
+    assert np.abs(got - plain).max() > 1e-3  # the views changed something
 
 
 def test_devices() -> None:

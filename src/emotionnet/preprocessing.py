@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from .results import Face
+
+TTA = Literal["none", "flip", "tencrop"]
+"""Test-time views of a face: itself, + its mirror, or ten crops (see :func:`tta_views`)."""
 
 if TYPE_CHECKING:
     import torch
@@ -116,3 +119,35 @@ class FacePreprocess:
             f"{how}square crop, box + {self.margin:.0%} margin, grayscale, resized to "
             f"{self.size}x{self.size}, (x/255 - {self.mean}) / {self.std}"
         )
+
+
+def tta_views(x: np.ndarray, tta: TTA) -> list[np.ndarray]:
+    """The test-time views of normalised faces ``(N, C, S, S)`` whose predictions are averaged.
+
+    ``none``: the faces. ``flip``: and their mirrors. ``tencrop``: the four corner and the centre
+    crops of the faces padded by 1/16 of their side (edge pixels repeated; shifts of up to 3 px at
+    48 px), each ``S x S``, and their mirrors.
+
+    Args:
+        x: Normalised faces.
+        tta: ``"none"``, ``"flip"`` or ``"tencrop"``.
+
+    Returns:
+        C-contiguous arrays shaped like ``x``, one per view.
+
+    Raises:
+        ValueError: ``tta`` is not one of the three.
+    """
+    if tta not in ("none", "flip", "tencrop"):
+        raise ValueError(f"tta must be 'none', 'flip' or 'tencrop', got {tta!r}")
+    if tta == "none":
+        return [x]
+    if tta == "flip":
+        return [x, np.ascontiguousarray(x[..., ::-1])]
+    side = x.shape[-1]
+    pad = side // 16
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="edge")
+    o = 2 * pad
+    corners = ((0, 0), (0, o), (o, 0), (o, o), (pad, pad))
+    crops = [np.ascontiguousarray(padded[..., i : i + side, j : j + side]) for i, j in corners]
+    return crops + [np.ascontiguousarray(c[..., ::-1]) for c in crops]

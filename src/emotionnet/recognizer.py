@@ -15,6 +15,7 @@ from .detection.detector import DetectorName, FaceDetector
 from .errors import EmotionNetError, InvalidInputError
 from .io.image import ImageSource
 from .models.registry import ModelEntry
+from .preprocessing import TTA
 from .results import Box, FacePrediction, ImagePrediction
 
 OnError = Literal["raise", "return"]
@@ -40,7 +41,10 @@ class EmotionRecognizer:
             (or crops to :meth:`classify_faces`).
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
         batch_size: Faces per forward pass; all faces of all images in one call are batched.
-        tta: Average each face with its mirror image (slower, slightly more accurate).
+        tta: Test-time views whose probabilities are averaged: ``"none"`` (or ``False``),
+            ``"flip"`` (or ``True``: each face and its mirror, 2x the classifier's time) or
+            ``"tencrop"`` (five shifted crops and their mirrors, 10x). On PrivateTest the default
+            scores 70.19 %, 70.97 % and 71.58 %.
         revision: Hub revision when ``model`` is a repo id.
         precision: ``"auto"``: on CPUs, float32 from the ONNX file a registered model ships (ONNX
             Runtime, no torch needed); elsewhere bfloat16 where the device has fast bf16 kernels
@@ -72,7 +76,7 @@ class EmotionRecognizer:
         detector: DetectorName | FaceDetector | None = "yunet",
         device: str | torch.device = "auto",
         batch_size: int = 64,
-        tta: bool = False,
+        tta: bool | TTA = False,
         revision: str | None = None,
         precision: Precision = "auto",
         runtime: RuntimeName = "auto",
@@ -104,7 +108,7 @@ class EmotionRecognizer:
         c = self.classifier
         return (
             f"EmotionRecognizer(device={c.device!r}, detector={self.detector!r}, batch_size={c.batch_size}, "
-            f"tta={c.tta}, runtime={c.runtime!r}, precision={c.precision!r}, threads={c.threads})"
+            f"tta={c.tta!r}, runtime={c.runtime!r}, precision={c.precision!r}, threads={c.threads})"
         )
 
     @overload

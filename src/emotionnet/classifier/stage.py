@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import InvalidImageError, InvalidInputError
 from ..models.hub import fetch
 from ..models.registry import ModelEntry, get_model_entry, list_models
+from ..preprocessing import TTA, tta_views
 from ..runtimes.device import cpu_only_machine
 from ..runtimes.threads import resolve_threads
 from .backends import Backend, OnnxRuntimeBackend, OpenCVBackend, RuntimeName, check_runtime, onnx_export_available
@@ -46,7 +47,7 @@ class Classifier:
         *,
         device: str | torch.device = "auto",
         batch_size: int = 64,
-        tta: bool = False,
+        tta: bool | TTA = False,
         revision: str | None = None,
         precision: Precision = "auto",
         runtime: RuntimeName = "auto",
@@ -57,7 +58,7 @@ class Classifier:
         if precision not in ("auto", "fp32", "bf16"):
             raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
         self.threads = resolve_threads(threads)
-        self.batch_size, self.tta = batch_size, tta
+        self.batch_size, self.tta = batch_size, _check_tta(tta)
         entry = _registered(model)
         self._model: EmotionNet | None = None
         self._entry = entry
@@ -140,11 +141,30 @@ class Classifier:
         out = []
         for start in range(0, len(crops), self.batch_size):
             x = self.preprocess.normalize_array(crops[start : start + self.batch_size])
-            p = self._backend(x)
-            if self.tta:
-                p = (p + self._backend(np.ascontiguousarray(x[..., ::-1]))) / 2
-            out.append(p)
+            out.append(_mean_in_logits([self._backend(v) for v in tta_views(x, self.tta)]))
         return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
+
+
+def _mean_in_logits(probs: list[np.ndarray]) -> np.ndarray:
+    """Probabilities of the mean logit over views: the renormalised geometric mean of ``probs``.
+
+    A softmax of the mean of the (temperature-scaled) logits, as ``emotionnet eval`` averages views,
+    computed from the calibrated probabilities the runtimes return.
+    """
+    if len(probs) == 1:
+        return probs[0]
+    log = sum(np.log(np.maximum(p, np.float32(1e-30))) for p in probs) / np.float32(len(probs))
+    out = np.exp(log - log.max(axis=1, keepdims=True))
+    return (out / out.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _check_tta(tta: object) -> TTA:
+    """``tta`` as one of ``"none"``, ``"flip"``, ``"tencrop"`` (``False`` and ``True`` mean the first two)."""
+    if tta is False or tta is True:
+        return "flip" if tta else "none"
+    if tta not in ("none", "flip", "tencrop"):
+        raise InvalidInputError(f"tta must be 'none', 'flip', 'tencrop', True or False, got {tta!r}")
+    return tta
 
 
 def _registered(model: object) -> ModelEntry | None:

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from ..errors import EmotionNetError, InvalidInputError, OutputError
 
 if TYPE_CHECKING:
+    from ..preprocessing import TTA
     from ..recognizer import EmotionRecognizer
 
 
-def _recognizer(args: argparse.Namespace, tta: bool = False) -> EmotionRecognizer:
+def _recognizer(args: argparse.Namespace, tta: TTA = "none") -> EmotionRecognizer:
     """The recognizer the common options (``_common``) describe."""
     from ..recognizer import EmotionRecognizer
 
@@ -50,7 +51,7 @@ def predict(args: argparse.Namespace) -> int:
         check_output(args.json, inputs=args.images)
         if Path(args.json).resolve() in {t.resolve() for t in targets.values()}:
             raise OutputError(f"--json {args.json!r} is also the name of an annotated image; give another file")
-    recognizer = _recognizer(args, tta=args.tta == "flip")
+    recognizer = _recognizer(args, tta=args.tta)
     results = []
     from tqdm.auto import tqdm
 

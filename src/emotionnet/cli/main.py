@@ -74,7 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)"
     )
     _common(p)
-    p.add_argument("--tta", nargs="?", const="flip", default="none", choices=["none", "flip"], help="test-time views")
+    p.add_argument(
+        "--tta",
+        nargs="?",
+        const="flip",
+        default="none",
+        choices=["none", "flip", "tencrop"],
+        help="test-time views: flip (2x the classifier's time), tencrop (10x)",
+    )
     p.set_defaults(func=commands.predict)
 
     p = sub.add_parser(

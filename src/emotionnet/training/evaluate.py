@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
@@ -13,10 +13,9 @@ import torch.nn.functional as F
 
 from ..labels import EMOTIONS
 from ..models.emotionnet import EmotionNet
+from ..preprocessing import TTA, tta_views
 from .data import FaceSet
 from .ensemble import Ensemble
-
-TTA = Literal["none", "flip", "tencrop"]
 
 
 @torch.inference_mode()
@@ -55,16 +54,8 @@ def predict_logits(
 
 
 def _views(x: torch.Tensor, tta: TTA) -> list[torch.Tensor]:
-    if tta == "none":
-        return [x]
-    if tta == "flip":
-        return [x, x.flip(3)]
-    side = x.shape[-1]
-    pad = side // 16  # 3 px at 48: crops shifted by up to +/-3 px, as Khaireddin & Chen's 40-of-48 crops
-    x = F.pad(x, (pad, pad, pad, pad), mode="replicate")
-    o = 2 * pad
-    crops = [x[..., i : i + side, j : j + side] for i, j in ((0, 0), (0, o), (o, 0), (o, o), (pad, pad))]
-    return crops + [v.flip(3) for v in crops]
+    """:func:`emotionnet.preprocessing.tta_views`, the views the pipeline averages, as tensors."""
+    return [torch.from_numpy(v) for v in tta_views(x.cpu().numpy(), tta)]
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
