@@ -12,16 +12,13 @@ detector's recall by size (``detector_recall.py``) to choose ``min_face_size``.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import cv2
 import numpy as np
+from _fer2013 import add_arguments, load
 
 from emotionnet import EmotionRecognizer
-from emotionnet.training.data import load_split
-from emotionnet.training.ferplus import read_votes
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZES = (12, 16, 20, 24, 32, 40, 48)
 
 
@@ -36,26 +33,17 @@ def shrink(crops: np.ndarray, k: int) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "fer2013"))
-    parser.add_argument("--split", default="val", choices=["val", "test"], help="val = PublicTest, test = PrivateTest")
-    parser.add_argument("--models", nargs="+", default=["default"])
-    parser.add_argument("--cache-dir", default=str(Path.home() / ".cache" / "emotionnet"))
+    add_arguments(parser)
     args = parser.parse_args()
-    faces = load_split(args.data, args.split, args.cache_dir)
-    crops = faces.images.numpy()
-    crops = crops.reshape(len(crops), *crops.shape[-2:])
-    fer = faces.labels.numpy()
-    ferplus = read_votes(args.data, faces.files)[1].numpy()
-    counted = ferplus >= 0
-    print(f"{'PublicTest' if args.split == 'val' else 'PrivateTest'}: {len(fer)} faces\n")
+    split = load(args)
+    print(f"{split.name}: {len(split.labels)} faces\n")
     print("| model | face (px) | FER2013 | FER+ 7-class | mean top probability |\n|---|---:|---:|---:|---:|")
     for model in args.models:
         recognizer = EmotionRecognizer(model, device="cpu", detector=None, batch_size=256)
         for k in SIZES:
-            probs = recognizer.predict_proba(shrink(crops, k))
-            pred = probs.argmax(1)
-            acc_plus = (pred[counted] == ferplus[counted]).mean()
-            print(f"| {model} | {k} | {(pred == fer).mean():.2%} | {acc_plus:.2%} | {probs.max(1).mean():.2%} |")
+            probs = recognizer.predict_proba(shrink(split.crops, k))
+            acc_fer, acc_plus = split.accuracy(probs.argmax(1))
+            print(f"| {model} | {k} | {acc_fer:.2%} | {acc_plus:.2%} | {probs.max(1).mean():.2%} |")
 
 
 if __name__ == "__main__":
