@@ -291,6 +291,17 @@ def test_distillation_caches_the_teachers(fer_dir: Path, tmp_path: Path) -> None
     assert json.loads((tmp_path / "student" / "train_config.json").read_text())["distill_weight"] == 0.7
 
 
+def test_caches_expand_the_home_folder(fer_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cache_dir="~/..."`` from Python (no shell to expand it) caches under the home folder."""
+    from emotionnet.training.data import load_split
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    load_split(fer_dir, "val", "~/cache")
+    assert len(list((tmp_path / "home" / "cache").glob("fer2013-val-*.npz"))) == 1
+    assert not (tmp_path / "~").exists()
+
+
 def test_a_copy_with_other_pixels_gets_its_own_caches(fer_dir: Path, tmp_path: Path) -> None:
     """A re-cropped FER2013 keeps the file names: neither cache may hand back the original's data."""
     import shutil

@@ -75,18 +75,18 @@ def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None
     Args:
         root: The dataset folder (``train/``, ``test/``).
         split: ``train``, ``val`` or ``test``.
-        cache_dir: Where decoded arrays are cached; ``None`` caches nothing.
+        cache_dir: Where decoded arrays are cached (``~`` is expanded); ``None`` caches nothing.
 
     Returns:
         The faces, labels and file names.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
-    root = Path(root)
+    root = Path(root).expanduser()
     items = list_split(root, split)
     names = [str(p.relative_to(root)) for p, _ in items]
     key = _cache_key(root, items)
-    cache = Path(cache_dir) / f"fer2013-{split}-{key}.npz" if cache_dir else None
+    cache = Path(cache_dir).expanduser() / f"fer2013-{split}-{key}.npz" if cache_dir else None
     if cache is not None and cache.exists():
         arrays = np.load(cache)
         images, labels = arrays["images"], arrays["labels"]

@@ -39,7 +39,7 @@ def teacher_probabilities(
         for name, tensor in model.state_dict().items():
             key.update(name.encode())
             key.update(tensor.float().numpy().tobytes())
-    cache = Path(cache_dir) / f"teachers-{key.hexdigest()[:16]}.npy" if cache_dir else None
+    cache = Path(cache_dir).expanduser() / f"teachers-{key.hexdigest()[:16]}.npy" if cache_dir else None
     if cache is not None and cache.exists():
         return torch.from_numpy(np.load(cache))
     probs = torch.stack(
