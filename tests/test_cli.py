@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from conftest import ASTRONAUT, MEDIA, needs_media
-from emotionnet import get_model_entry
+from emotionnet import EMOTIONS, get_model_entry
 from emotionnet.cli import main
 
 
@@ -34,6 +36,23 @@ def test_json_may_not_take_an_annotated_images_name(tmp_path: Path, capsys: pyte
     assert main(["predict", str(ASTRONAUT), "--save-annotated", str(tmp_path), "--json", str(clash)]) == 1
     assert "also the name of an annotated image" in capsys.readouterr().err
     assert not clash.exists()  # refused before any work
+
+
+def test_predict_csv_has_a_row_per_face_and_per_empty_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blank, broken, out = tmp_path / "blank.png", tmp_path / "broken.jpg", tmp_path / "faces.csv"
+    cv2.imwrite(str(blank), np.full((120, 160, 3), 128, np.uint8))
+    broken.write_bytes(b"not an image")
+    assert main(["predict", str(ASTRONAUT), str(blank), str(broken), "--csv", str(out), "--no-progress"]) == 1
+    with out.open(newline="") as f:
+        face, empty, bad = csv.DictReader(f)
+    assert (face["source"], face["face"], face["emotion"], face["error"]) == (str(ASTRONAUT), "0", "happy", "")
+    assert abs(sum(float(face[e]) for e in EMOTIONS) - 1) < 1e-3 and 60 < float(face["w"]) < 150
+    assert [empty[k] for k in ("source", "face", "x", "emotion", "error")] == [str(blank), "-1", "", "", ""]
+    assert bad["face"] == "-1" and bad["error"].startswith("ImageReadError: ")
+    assert "512x512  1 face" in capsys.readouterr().out  # the tables still print
+    same = tmp_path / "same"
+    assert main(["predict", str(ASTRONAUT), "--csv", str(same), "--json", str(same)]) == 2
+    assert not same.exists()
 
 
 def test_backend_is_parsed_but_not_listed(capsys: pytest.CaptureFixture[str]) -> None:

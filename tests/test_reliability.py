@@ -181,6 +181,29 @@ def test_ctrl_c_during_video_keeps_csv_rows_and_a_playable_video(tmp_path: Path)
     assert not list(tmp_path.glob(".*part*"))
 
 
+@pytest.mark.slow
+def test_ctrl_c_during_predict_keeps_the_images_done(tmp_path: Path) -> None:
+    photos, annotated = tmp_path / "photos", tmp_path / "annotated"
+    photos.mkdir()
+    for i in range(400):
+        os.link(ASTRONAUT, photos / f"a{i:03d}.png")
+    rows, js = tmp_path / "rows.csv", tmp_path / "faces.json"
+    cmd = [sys.executable, "-m", "emotionnet", "predict", str(photos), "--csv", str(rows), "--json", str(js)]
+    cmd += ["--save-annotated", str(annotated), "--no-progress"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(annotated.glob("*_annotated.png"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    done = json.loads(js.read_text())
+    assert 3 <= len(done) < 400 and all(len(r["faces"]) == 1 for r in done)
+    assert len(rows.read_text().splitlines()) == len(done) + 1  # header + one face each
+    assert len(list(annotated.glob("*_annotated.png"))) == len(done)
+    assert not list(tmp_path.rglob(".*part*"))
+
+
 # 6. video ranges -------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,3 +178,45 @@ class ImagePrediction:
             return "no faces"
         parts = ", ".join(f"{f.label} ({f.score:.2f})" for f in self.faces)
         return f"{len(self.faces)} face{'s' if len(self.faces) > 1 else ''}: {parts}"
+
+
+ROW_COLUMNS = ("source", "face", "x", "y", "w", "h", "detection_score", "emotion", "score")
+"""The columns of :func:`image_rows` before the one probability column per label, and ``error``."""
+
+
+def image_rows(
+    source: str, faces: Sequence[FacePrediction], labels: Sequence[str], error: str = ""
+) -> list[dict[str, Any]]:
+    """One image's faces as flat table rows (``emotionnet predict --csv``, Ray tables).
+
+    Args:
+        source: The image's path or id.
+        faces: Its predictions.
+        labels: The model's class names (the probability columns of a row without a face).
+        error: Why the image could not be used (``"Type: message"``); ``""`` if it was.
+
+    Returns:
+        One row per face (:data:`ROW_COLUMNS`, one probability per label, ``error``); an image
+        with no face, or that failed, gets one row with ``face = -1`` and NaN numbers.
+    """
+    if faces:
+        return [{"source": source, "face": k} | f.to_row() | {"error": ""} for k, f in enumerate(faces)]
+    row: dict[str, Any] = dict.fromkeys((*ROW_COLUMNS, *labels), math.nan)
+    return [row | {"source": source, "face": -1, "emotion": "", "error": error}]
+
+
+def csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as CSV files hold it: boxes to 0.1 px, other floats to 4 decimals, NaN as empty.
+
+    Args:
+        row: A row of :func:`image_rows` or :meth:`VideoFaceRow.to_dict`.
+
+    Returns:
+        The same keys with rounded values.
+    """
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, float):
+            v = "" if math.isnan(v) else round(v, 1 if k in "xywh" else 4)
+        out[k] = v
+    return out

@@ -14,6 +14,7 @@ from ..errors import EmotionNetError, InvalidInputError, OutputError
 if TYPE_CHECKING:
     from ..preprocessing import TTA
     from ..recognizer import EmotionRecognizer
+    from ..results import ImagePrediction
 
 
 def _recognizer(args: argparse.Namespace, tta: TTA = "none") -> EmotionRecognizer:
@@ -33,7 +34,9 @@ def _recognizer(args: argparse.Namespace, tta: TTA = "none") -> EmotionRecognize
 
 
 def predict(args: argparse.Namespace) -> int:
-    """Run ``emotionnet predict``.
+    """Run ``emotionnet predict``: each image's table, annotated PNG and rows as soon as it is done.
+
+    On Ctrl-C the images finished so far still go to ``--json`` and ``--csv`` (exit code 130).
 
     Args:
         args: The parsed ``emotionnet predict`` options.
@@ -41,45 +44,75 @@ def predict(args: argparse.Namespace) -> int:
     Returns:
         The exit code (0 on success; see :func:`emotionnet.cli.main`).
     """
+    from tqdm.auto import tqdm
+
+    from .._outputs import check_output
     from ..io.image import list_images
 
     args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
-    if args.json not in (None, "-"):
-        from .._outputs import check_output
-
-        check_output(args.json, inputs=args.images)
-        if Path(args.json).resolve() in {t.resolve() for t in targets.values()}:
-            raise OutputError(f"--json {args.json!r} is also the name of an annotated image; give another file")
+    files = [f for f in (args.json, args.csv) if f not in (None, "-")]
+    for target in files:
+        check_output(target, inputs=args.images)
+        if Path(target).resolve() in {t.resolve() for t in targets.values()}:
+            raise OutputError(f"{target!r} is also the name of an annotated image; give another file")
+    if len({os.path.realpath(f) for f in files}) < len(files):
+        raise InvalidInputError("--json and --csv must name different files")
     recognizer = _recognizer(args, tta=args.tta)
-    results = []
-    from tqdm.auto import tqdm
-
+    results: list[tuple[str, ImagePrediction | Exception]] = []
+    code = 0
     bar = tqdm(args.images, unit="image", disable=None if not args.no_progress else True, leave=False)
-    for path in bar:  # one at a time: a bad file is reported and the rest go on
-        try:
-            results.append((path, recognizer.predict(path)))
-        except EmotionNetError as exc:
-            bar.write(f"error: {path}: {exc}", file=sys.stderr)
-            results.append((path, exc))
-    for path, result in results:
-        if path in targets and not isinstance(result, Exception):
-            _save_annotated(path, result, targets[path])
+    try:
+        for path in bar:  # one at a time: a bad file is reported and the rest go on
+            try:
+                result: ImagePrediction | Exception = recognizer.predict(path)
+            except EmotionNetError as exc:
+                bar.write(f"error: {path}: {exc}", file=sys.stderr)
+                result = exc
+            results.append((path, result))
+            if isinstance(result, Exception):
+                continue
+            if path in targets:
+                _save_annotated(path, result, targets[path])
+            if not args.json:
+                bar.write(_table(path, result), file=sys.stdout)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted: writing the {len(results)} of {len(args.images)} images done", file=sys.stderr)
+        code = 130
     if args.json:
-        rows = [_error_dict(p, r) if isinstance(r, Exception) else r.to_dict() for p, r in results]
-        if args.json == "-":
-            print(json.dumps(rows, indent=2))
-        else:
-            from .._outputs import atomic_open
+        _write_json(args.json, results)
+    if args.csv:
+        _write_csv(args.csv, results, recognizer.labels)
+    return code or int(any(isinstance(r, Exception) for _, r in results))
 
-            with atomic_open(args.json, "w", encoding="utf-8") as f:
-                json.dump(rows, f, indent=2)
-            print(f"saved {args.json}", file=sys.stderr)
-    else:
-        for path, result in results:
-            if not isinstance(result, Exception):
-                print(_table(path, result))
-    return 0 if not any(isinstance(r, Exception) for _, r in results) else 1
+
+def _write_json(target: str, results: list[tuple[str, ImagePrediction | Exception]]) -> None:
+    rows = [_error_dict(p, r) if isinstance(r, Exception) else r.to_dict() for p, r in results]
+    if target == "-":
+        print(json.dumps(rows, indent=2))
+        return
+    from .._outputs import atomic_open
+
+    with atomic_open(target, "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=2)
+    print(f"saved {target}", file=sys.stderr)
+
+
+def _write_csv(target: str, results: list[tuple[str, ImagePrediction | Exception]], labels: tuple[str, ...]) -> None:
+    import csv
+
+    from .._outputs import atomic_open
+    from ..results import ROW_COLUMNS, csv_row, image_rows
+
+    with atomic_open(target, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=[*ROW_COLUMNS, *labels, "error"])
+        writer.writeheader()
+        for path, r in results:
+            error = f"{type(r).__name__}: {r}" if isinstance(r, Exception) else ""
+            faces = () if isinstance(r, Exception) else r.faces
+            writer.writerows(csv_row(row) for row in image_rows(path, faces, labels, error))
+    print(f"saved {target}", file=sys.stderr)
 
 
 def _error_dict(path: str, exc: Exception) -> dict[str, object]:
@@ -108,22 +141,19 @@ def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
     return targets
 
 
-def _save_annotated(path: str, result: object, target: Path) -> None:
+def _save_annotated(path: str, result: ImagePrediction, target: Path) -> None:
     import cv2
 
     from .._outputs import atomic_path
     from ..drawing import annotate
 
     with atomic_path(target) as tmp:
-        if not cv2.imwrite(str(tmp), annotate(path, result)):  # type: ignore[arg-type]
+        if not cv2.imwrite(str(tmp), annotate(path, result)):
             raise OutputError(f"Cannot write {str(target)!r}")
     print(f"saved {target}", file=sys.stderr)
 
 
-def _table(path: str, result: object) -> str:
-    from ..results import ImagePrediction
-
-    assert isinstance(result, ImagePrediction)
+def _table(path: str, result: ImagePrediction) -> str:
     head = f"{path}  {result.width}x{result.height}  "
     if not result.faces:
         return head + "no faces found"

@@ -1,20 +1,16 @@
-"""Flat table rows of face predictions, shared by the Ray integration's batch and video paths.
+"""Batch inputs in and table columns out, shared by the Ray integration's batch and video paths.
 
-One row per face (``source``, ``face``, box, ``detection_score``, ``emotion``, ``score``, one
-probability column per label, ``error``); an image with no face or an error gets one row with
-``face = -1``.
+The rows themselves are :func:`emotionnet.results.image_rows`: one per face, or one with
+``face = -1`` for an image with no face or an error.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..errors import EmotionNetError
-
-if TYPE_CHECKING:
-    from ..results import FacePrediction
 
 
 def items(values: Any, column: str) -> list[Any]:
@@ -48,29 +44,6 @@ def decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.ndar
             images.append(None)
             errors.append(f"{type(exc).__name__}: {exc}")
     return images, errors
-
-
-def face_row(source: str, index: int, face: FacePrediction) -> dict[str, Any]:
-    """The row of face ``index`` of ``source``.
-
-    Args:
-        source: The image's path or index.
-        index: The face's position in the image.
-        face: The prediction.
-    """
-    return {"source": source, "face": index} | face.to_row() | {"error": ""}
-
-
-def empty_row(source: str, error: str, columns: tuple[str, ...]) -> dict[str, Any]:
-    """The one row of an image with no face (``error`` empty) or that could not be used.
-
-    Args:
-        source: The image's path or index.
-        error: ``""`` for no face, else the reason.
-        columns: The table's columns (the model's labels included).
-    """
-    row: dict[str, Any] = dict.fromkeys(columns, np.nan)
-    return row | {"source": source, "face": -1, "emotion": "", "error": error}
 
 
 _DTYPES: dict[str, Any] = {"source": object, "face": np.int64, "emotion": object, "error": object}

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import EmotionNetError, InvalidInputError
 from ..labels import LABELS
+from ..results import ROW_COLUMNS, image_rows
 from . import _rows
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ..recognizer import EmotionRecognizer
     from ..results import FacePrediction
 
-COLUMNS = ("source", "face", "x", "y", "w", "h", "detection_score", "emotion", "score", *LABELS)
+COLUMNS = (*ROW_COLUMNS, *LABELS)
 """Columns of every output row for the bundled models, plus ``error`` (empty unless the input could not
 be used); a model with other labels has its own class names in place of the seven emotions."""
 _INPUT_COLUMNS = ("bytes", "image", "path")
@@ -126,13 +127,10 @@ class EmotionPredictor:
             else:
                 found = self.recognizer.predict(arrays)
                 results = {i: tuple(p.faces) for i, p in zip(good, found)}
-        columns = (*COLUMNS[: -len(LABELS)], *self.recognizer.labels)  # the model's own class names
+        columns = (*ROW_COLUMNS, *self.recognizer.labels)  # the model's own class names
         rows: list[dict[str, Any]] = []
         for i, source in enumerate(ids):
-            faces = results.get(i, ())
-            rows.extend(_rows.face_row(source, k, f) for k, f in enumerate(faces))
-            if not faces:
-                rows.append(_rows.empty_row(source, errors[i], columns))
+            rows.extend(image_rows(source, results.get(i, ()), self.recognizer.labels, errors[i]))
         return _rows.columns(rows, columns)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from .._outputs import atomic_open, atomic_path, check_output
 from ..errors import MissingDependencyError
 from ..labels import LABELS
-from ..results import FacePrediction
+from ..results import FacePrediction, csv_row
 
 COLUMNS = (
     "frame",
@@ -131,7 +131,7 @@ class VideoPrediction:
         with atomic_open(check_output(path, inputs=[self.source]), "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(self.rows[0].to_dict()) if self.rows else COLUMNS)
             writer.writeheader()
-            writer.writerows(_rounded(r.to_dict()) for r in self.rows)
+            writer.writerows(csv_row(r.to_dict()) for r in self.rows)
 
     def to_dataframe(self) -> Any:
         """The rows as a ``pandas.DataFrame`` (needs pandas, which emotionnet does not install)."""
@@ -190,8 +190,3 @@ def import_pyplot() -> Any:
     except ImportError as exc:
         raise MissingDependencyError("Plots need matplotlib: pip install 'emotionnet[plot]'") from exc
     return plt
-
-
-def _rounded(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as the CSV writes it: boxes to 0.1 px, times and probabilities to 4 decimals."""
-    return {k: round(v, 1 if k in "xywh" else 4) if isinstance(v, float) else v for k, v in row.items()}
