@@ -290,6 +290,20 @@ def test_huge_boxes_and_huge_images_stay_under_1_gb(tmp_path: Path) -> None:
     assert peak < 1024, peak
 
 
+@pytest.mark.slow
+def test_a_long_list_of_large_photos_holds_one_photo_at_a_time(tmp_path: Path) -> None:
+    """Each image is cut as soon as its faces are found: 20 decoded 4000x4000 photos would be 960 MB."""
+    big = tmp_path / "big.jpg"
+    cv2.imwrite(str(big), cv2.resize(cv2.imread(str(ASTRONAUT)), (4000, 4000), interpolation=cv2.INTER_LINEAR))
+    peak, out = _peak_rss_mb(
+        "from emotionnet import EmotionRecognizer\n"
+        "r = EmotionRecognizer(device='cpu')\n"
+        f"print('faces', sum(len(p) for p in r.predict([{str(big)!r}] * 20)))"
+    )
+    assert "faces 20" in out
+    assert peak < 600, peak
+
+
 # 10. the Hub -------------------------------------------------------------------------------------------------
 
 

@@ -70,32 +70,36 @@ def predict_images(
     Returns:
         One :class:`ImagePrediction` per image; an image that failed has ``error`` set and no faces.
     """
-    decoded: list[np.ndarray | None] = []
+    pre, labels = classifier.preprocess, classifier.labels
+    crops: list[np.ndarray] = []  # each image is cut as soon as its faces are found, then let go
     faces: list[tuple[Face, ...]] = []
+    sizes: list[tuple[int, int] | None] = []
     errors: list[EmotionNetError | None] = []
     for img, b in zip(images, boxes):
         try:
             bgr = load_image(img, color=color)
-            faces.append(_faces(bgr, b, detector))
-            decoded.append(bgr)
-            errors.append(None)
+            fs = _faces(bgr, b, detector)
         except EmotionNetError as exc:
-            decoded.append(None)
             faces.append(())
+            sizes.append(None)
             errors.append(exc)
-    pre, labels = classifier.preprocess, classifier.labels
-    crops = [pre.crops(im, f) for im, f in zip(decoded, faces) if im is not None and f]
+            continue
+        if fs:
+            crops.append(pre.crops(bgr, fs))
+        faces.append(fs)
+        sizes.append((bgr.shape[1], bgr.shape[0]))
+        errors.append(None)
     probs = classifier(np.concatenate(crops)) if crops else np.zeros((0, len(labels)))
     out, start = [], 0
-    for img, pixels, fs, error in zip(images, decoded, faces, errors):
+    for img, size, fs, error in zip(images, sizes, faces, errors):
         source = os.fspath(img) if isinstance(img, (str, os.PathLike)) else None
-        if pixels is None:
+        if size is None:
             out.append(ImagePrediction(faces=(), width=0, height=0, source=source, error=error))
             continue
         rows = probs[start : start + len(fs)]
         start += len(fs)
         preds = tuple(FacePrediction(f, tuple(float(p) for p in row), labels) for f, row in zip(fs, rows))
-        out.append(ImagePrediction(faces=preds, width=pixels.shape[1], height=pixels.shape[0], source=source))
+        out.append(ImagePrediction(faces=preds, width=size[0], height=size[1], source=source))
     return out
 
 
