@@ -136,8 +136,11 @@ def classify_crops(faces: np.ndarray | Sequence[np.ndarray], classifier: Classif
         crops = list(faces)
     if not crops:
         raise InvalidInputError("classify_faces() got no faces")
-    bgrs = [load_image(c) for c in crops]
-    whole = [Face(box=(0.0, 0.0, float(b.shape[1]), float(b.shape[0]))) for b in bgrs]
     pre = replace(classifier.preprocess, margin=0.0, align=False)
-    probs = classifier(np.stack([pre.crops(b, [f])[0] for b, f in zip(bgrs, whole)]))
+    whole, cut = [], []
+    for crop in crops:  # each is resized as soon as it is read, then let go
+        bgr = load_image(crop)
+        whole.append(Face(box=(0.0, 0.0, float(bgr.shape[1]), float(bgr.shape[0]))))
+        cut.append(pre.crops(bgr, [whole[-1]])[0])
+    probs = classifier(np.stack(cut))
     return [FacePrediction(f, tuple(float(p) for p in row), classifier.labels) for f, row in zip(whole, probs)]
