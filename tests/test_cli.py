@@ -50,6 +50,10 @@ def test_predict_csv_has_a_row_per_face_and_per_empty_image(tmp_path: Path, caps
     assert [empty[k] for k in ("source", "face", "x", "emotion", "error")] == [str(blank), "-1", "", "", ""]
     assert bad["face"] == "-1" and bad["error"].startswith("ImageReadError: ")
     assert "512x512  1 face" in capsys.readouterr().out  # the tables still print
+    assert main(["predict", str(ASTRONAUT), "--csv", "-", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()  # CSV alone on stdout, no table
+    assert lines[0].startswith("source,face,x,y,w,h") and lines[1].startswith(f"{ASTRONAUT},0,") and len(lines) == 2
+    assert main(["predict", str(ASTRONAUT), "--csv", "-", "--json", "-"]) == 2
     same = tmp_path / "same"
     assert main(["predict", str(ASTRONAUT), "--csv", str(same), "--json", str(same)]) == 2
     assert not same.exists()

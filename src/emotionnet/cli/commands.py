@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from ..errors import EmotionNetError, InvalidInputError, OutputError
 
@@ -56,8 +56,8 @@ def predict(args: argparse.Namespace) -> int:
         check_output(target, inputs=args.images)
         if Path(target).resolve() in {t.resolve() for t in targets.values()}:
             raise OutputError(f"{target!r} is also the name of an annotated image; give another file")
-    if len({os.path.realpath(f) for f in files}) < len(files):
-        raise InvalidInputError("--json and --csv must name different files")
+    if len({os.path.realpath(f) for f in files}) < len(files) or args.json == args.csv == "-":
+        raise InvalidInputError("--json and --csv must name different files (at most one of them -)")
     recognizer = _recognizer(args, tta=args.tta)
     results: list[tuple[str, ImagePrediction | Exception]] = []
     code = 0
@@ -74,7 +74,7 @@ def predict(args: argparse.Namespace) -> int:
                 continue
             if path in targets:
                 _save_annotated(path, result, targets[path])
-            if not args.json:
+            if "-" not in (args.json, args.csv) and not args.json:
                 bar.write(_table(path, result), file=sys.stdout)
     except KeyboardInterrupt:
         bar.close()
@@ -105,13 +105,19 @@ def _write_csv(target: str, results: list[tuple[str, ImagePrediction | Exception
     from .._outputs import atomic_open
     from ..results import ROW_COLUMNS, csv_row, image_rows
 
-    with atomic_open(target, "w", newline="", encoding="utf-8") as f:
+    def write(f: IO[str]) -> None:
         writer = csv.DictWriter(f, fieldnames=[*ROW_COLUMNS, *labels, "error"])
         writer.writeheader()
         for path, r in results:
             error = f"{type(r).__name__}: {r}" if isinstance(r, Exception) else ""
             faces = () if isinstance(r, Exception) else r.faces
             writer.writerows(csv_row(row) for row in image_rows(path, faces, labels, error))
+
+    if target == "-":
+        write(sys.stdout)
+        return
+    with atomic_open(target, "w", newline="", encoding="utf-8") as f:
+        write(f)
     print(f"saved {target}", file=sys.stderr)
 
 

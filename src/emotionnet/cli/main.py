@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json", nargs="?", const="-", metavar="FILE", help="write JSON instead of a table (to FILE, or - for stdout)"
     )
-    p.add_argument("--csv", metavar="FILE", help="write one row per face (an image without faces: one row, face -1)")
+    p.add_argument(
+        "--csv", metavar="FILE", help="write a row per face to FILE, or - for stdout (an image without faces: face -1)"
+    )
     p.add_argument("--save-annotated", metavar="DIR", help="write annotated PNGs here")
     p.add_argument(
         "--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)"
