@@ -200,7 +200,8 @@ def test_ctrl_c_during_predict_keeps_the_images_done(tmp_path: Path) -> None:
     done = json.loads(js.read_text())
     assert 3 <= len(done) < 400 and all(len(r["faces"]) == 1 for r in done)
     assert len(rows.read_text().splitlines()) == len(done) + 1  # header + one face each
-    assert len(list(annotated.glob("*_annotated.png"))) == len(done)
+    # the last prediction may have finished while its picture was being written (then removed)
+    assert len(done) - 1 <= len(list(annotated.glob("*_annotated.png"))) <= len(done)
     assert not list(tmp_path.rglob(".*part*"))
 
 
