@@ -72,10 +72,10 @@ def predict(args: argparse.Namespace) -> int:
             results.append((path, result))
             if isinstance(result, Exception):
                 continue
-            if path in targets:
-                _save_annotated(path, result, targets[path])
             if "-" not in (args.json, args.csv) and not args.json:
                 bar.write(_table(path, result), file=sys.stdout)
+            if path in targets:
+                _save_annotated(path, result, targets[path])
     except KeyboardInterrupt:
         bar.close()
         print(f"interrupted: writing the {len(results)} of {len(args.images)} images done", file=sys.stderr)
