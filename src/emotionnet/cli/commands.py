@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -52,9 +53,10 @@ def predict(args: argparse.Namespace) -> int:
     args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
     files = [f for f in (args.json, args.csv) if f not in (None, "-")]
+    pictures = {t.resolve() for t in targets.values()}
     for target in files:
         check_output(target, inputs=args.images)
-        if Path(target).resolve() in {t.resolve() for t in targets.values()}:
+        if Path(target).resolve() in pictures:
             raise OutputError(f"{target!r} is also the name of an annotated image; give another file")
     if len({os.path.realpath(f) for f in files}) < len(files) or args.json == args.csv == "-":
         raise InvalidInputError("--json and --csv must name different files (at most one of them -)")
@@ -72,7 +74,7 @@ def predict(args: argparse.Namespace) -> int:
             results.append((path, result))
             if isinstance(result, Exception):
                 continue
-            if "-" not in (args.json, args.csv) and not args.json:
+            if not args.json and args.csv != "-":
                 bar.write(_table(path, result), file=sys.stdout)
             if path in targets:
                 _save_annotated(path, result, targets[path])
@@ -81,44 +83,36 @@ def predict(args: argparse.Namespace) -> int:
         print(f"interrupted: writing the {len(results)} of {len(args.images)} images done", file=sys.stderr)
         code = 130
     if args.json:
-        _write_json(args.json, results)
+        rows = [_error_dict(p, r) if isinstance(r, Exception) else r.to_dict() for p, r in results]
+        _emit(args.json, lambda f: f.write(json.dumps(rows, indent=2) + "\n"))
     if args.csv:
-        _write_csv(args.csv, results, recognizer.labels)
+        _emit(args.csv, lambda f: _csv(f, results, recognizer.labels))
     return code or int(any(isinstance(r, Exception) for _, r in results))
 
 
-def _write_json(target: str, results: list[tuple[str, ImagePrediction | Exception]]) -> None:
-    rows = [_error_dict(p, r) if isinstance(r, Exception) else r.to_dict() for p, r in results]
-    if target == "-":
-        print(json.dumps(rows, indent=2))
-        return
-    from .._outputs import atomic_open
-
-    with atomic_open(target, "w", encoding="utf-8") as f:
-        json.dump(rows, f, indent=2)
-    print(f"saved {target}", file=sys.stderr)
-
-
-def _write_csv(target: str, results: list[tuple[str, ImagePrediction | Exception]], labels: tuple[str, ...]) -> None:
-    import csv
-
-    from .._outputs import atomic_open
-    from ..results import ROW_COLUMNS, csv_row, image_rows
-
-    def write(f: IO[str]) -> None:
-        writer = csv.DictWriter(f, fieldnames=[*ROW_COLUMNS, *labels, "error"])
-        writer.writeheader()
-        for path, r in results:
-            error = f"{type(r).__name__}: {r}" if isinstance(r, Exception) else ""
-            faces = () if isinstance(r, Exception) else r.faces
-            writer.writerows(csv_row(row) for row in image_rows(path, faces, labels, error))
-
+def _emit(target: str, write: Callable[[IO[str]], object]) -> None:
+    """``write`` to stdout when ``target`` is ``-``, else atomically to the file ``target``."""
     if target == "-":
         write(sys.stdout)
         return
+    from .._outputs import atomic_open
+
     with atomic_open(target, "w", newline="", encoding="utf-8") as f:
         write(f)
     print(f"saved {target}", file=sys.stderr)
+
+
+def _csv(f: IO[str], results: list[tuple[str, ImagePrediction | Exception]], labels: tuple[str, ...]) -> None:
+    import csv
+
+    from ..results import ROW_COLUMNS, csv_row, image_rows
+
+    writer = csv.DictWriter(f, fieldnames=[*ROW_COLUMNS, *labels, "error"])
+    writer.writeheader()
+    for path, r in results:
+        error = f"{type(r).__name__}: {r}" if isinstance(r, Exception) else ""
+        faces = () if isinstance(r, Exception) else r.faces
+        writer.writerows(csv_row(row) for row in image_rows(path, faces, labels, error))
 
 
 def _error_dict(path: str, exc: Exception) -> dict[str, object]:
