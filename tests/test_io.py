@@ -191,3 +191,52 @@ def test_pil_images_tensors_tuples_folders_and_urls(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_url_that_drips_or_claims_too_much_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.server
+    import threading
+    import time
+
+    from emotionnet.io import image
+
+    class Server(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            if self.path == "/huge.png":
+                self.send_header("Content-Length", str(image.MAX_FILE_BYTES * 4))
+                self.end_headers()
+                self.wfile.write(b"\x89PNG")
+                return
+            if self.path == "/cut.png":
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                self.wfile.write(b"\x89PNG")  # and the connection closes
+                return
+            self.send_header("Content-Length", "1000")  # a byte every 0.1 s: each read answers, the whole never ends
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Server)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(image, "URL_DEADLINE", 1.0)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(errors.ImageReadError, match="claims 4,294,967,296 bytes"):
+            load_image(f"{url}/huge.png")
+        with pytest.raises(errors.ImageReadError, match=r"cut\.png ended after 4 of the 1,000 bytes"):
+            load_image(f"{url}/cut.png")
+        start = time.monotonic()
+        with pytest.raises(errors.ImageReadError, match=r"took over 1 s to download"):
+            load_image(f"{url}/drip.png")
+        assert time.monotonic() - start < 5
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -21,7 +21,9 @@ a PIL image or a torch tensor."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".jp2")
 """File suffixes :func:`list_images` picks from a folder."""
 URL_TIMEOUT = 15.0
-"""Seconds an image URL may take to answer."""
+"""Seconds an image URL may take to answer, and the longest it may then go silent."""
+URL_DEADLINE = 120.0
+"""Seconds a whole image download may take, however slowly the server keeps sending."""
 
 MIN_SIDE = 8
 """Images with a side shorter than this are refused: no face fits."""
@@ -117,18 +119,37 @@ def _foreign_array(source: object) -> np.ndarray | None:
 
 
 def _download(url: str) -> bytes:
-    """The bytes at ``url``, at most :data:`MAX_FILE_BYTES`, or :class:`ImageReadError`."""
+    """The bytes at ``url``, at most :data:`MAX_FILE_BYTES` within :data:`URL_DEADLINE` seconds.
+
+    Raises:
+        ImageReadError: The URL cannot be read, claims or sends too many bytes, or is too slow.
+    """
+    import http.client
+    import time
     import urllib.error
     import urllib.request
 
+    deadline = time.monotonic() + URL_DEADLINE
+    data = bytearray()
     try:
         with urllib.request.urlopen(url, timeout=URL_TIMEOUT) as response:
-            data = response.read(MAX_FILE_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+            header = response.headers.get("Content-Length", "").strip()
+            claimed = int(header) if header.isdigit() else None
+            if claimed is not None and claimed > MAX_FILE_BYTES:
+                raise ImageReadError(f"{url} claims {claimed:,} bytes, over the {MAX_FILE_BYTES:,}-byte image limit")
+            while chunk := response.read1(1 << 20):
+                data += chunk
+                if len(data) > MAX_FILE_BYTES:
+                    raise ImageReadError(f"{url} is over the {MAX_FILE_BYTES:,}-byte image limit")
+                if time.monotonic() > deadline:
+                    raise ImageReadError(f"{url} took over {URL_DEADLINE:g} s to download; stopped")
+            if claimed is not None and len(data) < claimed:
+                raise ImageReadError(f"{url} ended after {len(data):,} of the {claimed:,} bytes it announced")
+    except ImageReadError:
+        raise
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise ImageReadError(f"Cannot download {url}: {getattr(exc, 'reason', exc)}") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise ImageReadError(f"{url} is over the {MAX_FILE_BYTES:,}-byte image limit")
-    return data
+    return bytes(data)
 
 
 def check_input_file(path: Path, kind: str) -> None:
