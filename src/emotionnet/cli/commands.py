@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from ..errors import EmotionNetError, InvalidInputError, OutputError
 
@@ -49,6 +47,7 @@ def predict(args: argparse.Namespace) -> int:
 
     from .._outputs import check_output
     from ..io.image import list_images
+    from ._rows import prediction_rows
 
     args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
@@ -61,62 +60,28 @@ def predict(args: argparse.Namespace) -> int:
     if len({os.path.realpath(f) for f in files}) < len(files) or args.json == args.csv == "-":
         raise InvalidInputError("--json and --csv must name different files (at most one of them -)")
     recognizer = _recognizer(args, tta=args.tta)
-    results: list[tuple[str, ImagePrediction | Exception]] = []
-    code = 0
+    failed, code = 0, 0
     bar = tqdm(args.images, unit="image", disable=None if not args.no_progress else True, leave=False)
-    try:
-        for path in bar:  # one at a time: a bad file is reported and the rest go on
-            try:
-                result: ImagePrediction | Exception = recognizer.predict(path)
-            except EmotionNetError as exc:
-                bar.write(f"error: {path}: {exc}", file=sys.stderr)
-                result = exc
-            results.append((path, result))
-            if isinstance(result, Exception):
-                continue
-            if not args.json and args.csv != "-":
-                bar.write(_table(path, result), file=sys.stdout)
-            if path in targets:
-                _save_annotated(path, result, targets[path])
-    except KeyboardInterrupt:
-        bar.close()
-        print(f"interrupted: writing the {len(results)} of {len(args.images)} images done", file=sys.stderr)
-        code = 130
-    if args.json:
-        rows = [_error_dict(p, r) if isinstance(r, Exception) else r.to_dict() for p, r in results]
-        _emit(args.json, lambda f: f.write(json.dumps(rows, indent=2) + "\n"))
-    if args.csv:
-        _emit(args.csv, lambda f: _csv(f, results, recognizer.labels))
-    return code or int(any(isinstance(r, Exception) for _, r in results))
-
-
-def _emit(target: str, write: Callable[[IO[str]], object]) -> None:
-    """``write`` to stdout when ``target`` is ``-``, else atomically to the file ``target``."""
-    if target == "-":
-        write(sys.stdout)
-        return
-    from .._outputs import atomic_open
-
-    with atomic_open(target, "w", newline="", encoding="utf-8") as f:
-        write(f)
-    print(f"saved {target}", file=sys.stderr)
-
-
-def _csv(f: IO[str], results: list[tuple[str, ImagePrediction | Exception]], labels: tuple[str, ...]) -> None:
-    import csv
-
-    from ..results import ROW_COLUMNS, csv_row, image_rows
-
-    writer = csv.DictWriter(f, fieldnames=[*ROW_COLUMNS, *labels, "error"])
-    writer.writeheader()
-    for path, r in results:
-        error = f"{type(r).__name__}: {r}" if isinstance(r, Exception) else ""
-        faces = () if isinstance(r, Exception) else r.faces
-        writer.writerows(csv_row(row) for row in image_rows(path, faces, labels, error))
-
-
-def _error_dict(path: str, exc: Exception) -> dict[str, object]:
-    return {"source": path, "faces": [], "error": {"type": type(exc).__name__, "message": str(exc)}}
+    with prediction_rows(args.json or None, args.csv or None, recognizer.labels) as rows:
+        try:
+            for path in bar:  # one at a time: a bad file is reported and the rest go on
+                try:
+                    result: ImagePrediction | Exception = recognizer.predict(path)
+                except EmotionNetError as exc:
+                    bar.write(f"error: {path}: {exc}", file=sys.stderr)
+                    result, failed = exc, failed + 1
+                rows.add(path, result)
+                if isinstance(result, Exception):
+                    continue
+                if not args.json and args.csv != "-":
+                    bar.write(_table(path, result), file=sys.stdout)
+                if path in targets:
+                    _save_annotated(path, result, targets[path])
+        except KeyboardInterrupt:
+            bar.close()
+            print(f"interrupted: writing the {rows.count} of {len(args.images)} images done", file=sys.stderr)
+            code = 130
+    return code or int(failed > 0)
 
 
 def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
