@@ -1,7 +1,7 @@
 """Distillation: the teachers' softened mean, computed once per image (with flips) and cached.
 
-The student then trains on ``(1 - w) x cross-entropy to its targets + w x tau^2 x KL(teachers || student)``
-(Hinton et al. 2015) at the cost of ordinary training: no teacher runs inside the training loop.
+The student then trains on :mod:`.losses` at the cost of ordinary training: no teacher runs
+inside the training loop.
 """
 
 from __future__ import annotations
@@ -49,15 +49,3 @@ def teacher_probabilities(
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, probs.numpy())
     return probs
-
-
-def distillation_loss(logits: torch.Tensor, teacher: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``tau^2 x KL(teacher || softmax(logits / tau))``, averaged over the batch.
-
-    Args:
-        logits: The student's logits ``(N, C)``.
-        teacher: The teachers' softened probabilities ``(N, C)``.
-        temperature: The softening temperature ``tau``.
-    """
-    log_student = F.log_softmax(logits.float() / temperature, dim=1)
-    return F.kl_div(log_student, teacher, reduction="batchmean") * temperature**2

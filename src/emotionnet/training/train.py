@@ -25,8 +25,9 @@ from ..models.pretrained import create_model, load_model
 from ..preprocessing import FacePreprocess
 from .augment import augment_batch, low_resolution, mix_views
 from .data import FaceSet, load_train_val
-from .distill import distillation_loss, teacher_probabilities
+from .distill import teacher_probabilities
 from .ferplus import read_votes, soft_targets
+from .losses import distillation_loss, soft_cross_entropy
 
 log = logging.getLogger("emotionnet.train")
 
@@ -214,7 +215,7 @@ def train(
             x = x.contiguous(memory_format=torch.channels_last)
             with _autocast(device):
                 logits = model(x)
-                loss = _soft_cross_entropy(
+                loss = soft_cross_entropy(
                     logits, targets[idx].to(device), cfg.label_smoothing, class_weights, train_set.labels[idx]
                 )
                 if teacher is not None:
@@ -279,22 +280,6 @@ def _votes(cfg: TrainConfig, faces: FaceSet) -> tuple[torch.Tensor, torch.Tensor
     if cfg.targets == "fer2013":
         return torch.zeros(len(faces), 7), faces.labels
     return read_votes(cfg.data, faces.files)
-
-
-def _soft_cross_entropy(
-    logits: torch.Tensor,
-    targets: torch.Tensor,
-    smoothing: float,
-    class_weights: torch.Tensor | None,
-    labels: torch.Tensor,
-) -> torch.Tensor:
-    """Cross-entropy to target distributions, smoothed; per-sample weight of the FER2013 label's class."""
-    targets = targets * (1 - smoothing) + smoothing / targets.shape[1]
-    loss = -(targets * F.log_softmax(logits.float(), dim=1)).sum(1)
-    if class_weights is None:
-        return loss.mean()
-    w = class_weights[labels.to(class_weights.device)]
-    return (loss * w).sum() / w.sum()
 
 
 def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: dict[str, Any] | None = None) -> None:
