@@ -131,19 +131,19 @@ def test_predict_rows_are_on_disk_as_each_image_finishes_and_survive_a_failure(t
     from emotionnet import EmotionRecognizer
     from emotionnet.cli._rows import prediction_rows
 
-    result = EmotionRecognizer(device="cpu").predict(ASTRONAUT)
+    result, gone = EmotionRecognizer(device="cpu").predict([ASTRONAUT, "gone.png"], on_error="return")
     out_json, out_csv = tmp_path / "faces.json", tmp_path / "faces.csv"
     with pytest.raises(RuntimeError, match="on fire"), prediction_rows(str(out_json), str(out_csv), EMOTIONS) as rows:
         for _ in range(3):
-            rows.add(str(ASTRONAUT), result)
-        rows.add("gone.png", FileNotFoundError("gone.png"))
+            rows.add(result)
+        rows.add(gone)
         (part,) = tmp_path.glob(".faces.*.part.json")  # the rows so far, on disk, not in memory
         assert part.read_text().count('"source"') == 4 and not out_json.exists()
         raise RuntimeError("disk on fire")
     text = out_json.read_text()
     images = json.loads(text)
     assert text == json.dumps(images, indent=2) + "\n"  # what one json.dumps of the whole list writes
-    assert len(images) == 4 and images[3]["error"] == {"type": "FileNotFoundError", "message": "gone.png"}
+    assert len(images) == 4 and images[3] == gone.to_dict() and images[3]["error"]["type"] == "ImageNotFoundError"
     with out_csv.open(newline="") as f:
         assert [r["face"] for r in csv.DictReader(f)] == ["0", "0", "0", "-1"]
     assert not list(tmp_path.glob(".*part*"))

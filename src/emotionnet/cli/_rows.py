@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PredictionRows:
-    """Streams ``(path, prediction or error)`` pairs to a JSON array and/or a CSV table.
+    """Streams image predictions to a JSON array and/or a CSV table.
 
     Use :func:`prediction_rows` to open one; :meth:`add` each image as it finishes.
     """
@@ -41,25 +41,23 @@ class PredictionRows:
         if self._json is not None:
             self._json.write("[")
 
-    def add(self, path: str, result: ImagePrediction | Exception) -> None:
+    def add(self, result: ImagePrediction) -> None:
         """Write one image: its faces, or its error.
 
         Args:
-            path: The image as given on the command line.
-            result: Its prediction, or the exception it failed with.
+            result: Its prediction; a failed image has ``error`` set (``on_error="return"``).
         """
         from ..results import csv_row, image_rows
 
-        failed = isinstance(result, Exception)
         if self._json is not None:
-            row = _error_dict(path, result) if isinstance(result, Exception) else result.to_dict()
             # json.dumps(rows, indent=2), one element at a time: JSON strings hold no raw newline.
-            self._json.write(("," if self.count else "") + "\n  " + json.dumps(row, indent=2).replace("\n", "\n  "))
+            text = json.dumps(result.to_dict(), indent=2).replace("\n", "\n  ")
+            self._json.write(("," if self.count else "") + "\n  " + text)
             self._json.flush()
         if self._csv is not None:
-            error = f"{type(result).__name__}: {result}" if failed else ""
-            faces = () if isinstance(result, Exception) else result.faces
-            self._csv.writerows(csv_row(r) for r in image_rows(path, faces, self._labels, error))
+            error = "" if result.error is None else f"{type(result.error).__name__}: {result.error}"
+            rows = image_rows(result.source or "", result.faces, self._labels, error)
+            self._csv.writerows(csv_row(r) for r in rows)
         self.count += 1
 
     def close(self) -> None:
@@ -111,7 +109,3 @@ def _open(target: str) -> AbstractContextManager[IO[str]]:
     from .._outputs import atomic_open
 
     return atomic_open(target, "w", newline="", encoding="utf-8")
-
-
-def _error_dict(path: str, exc: Exception) -> dict[str, object]:
-    return {"source": path, "faces": [], "error": {"type": type(exc).__name__, "message": str(exc)}}

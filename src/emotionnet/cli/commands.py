@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import EmotionNetError, InvalidInputError, OutputError
+from ..errors import InvalidInputError, OutputError
 
 if TYPE_CHECKING:
     from ..preprocessing import TTA
@@ -65,13 +65,11 @@ def predict(args: argparse.Namespace) -> int:
     with prediction_rows(args.json or None, args.csv or None, recognizer.labels) as rows:
         try:
             for path in bar:  # one at a time: a bad file is reported and the rest go on
-                try:
-                    result: ImagePrediction | Exception = recognizer.predict(path)
-                except EmotionNetError as exc:
-                    bar.write(f"error: {path}: {exc}", file=sys.stderr)
-                    result, failed = exc, failed + 1
-                rows.add(path, result)
-                if isinstance(result, Exception):
+                (result,) = recognizer.predict([path], on_error="return")
+                rows.add(result)
+                if not result.ok:
+                    bar.write(f"error: {path}: {result.error}", file=sys.stderr)
+                    failed += 1
                     continue
                 if not args.json and args.csv != "-":
                     bar.write(_table(path, result), file=sys.stdout)
