@@ -226,6 +226,27 @@ def test_train_on_ferplus_targets(fer_dir: Path, tmp_path: Path, targets: str) -
     assert (tmp_path / "run" / "best" / "model.safetensors").is_file()
 
 
+def test_faces_without_a_vote_for_our_seven_keep_their_label_or_are_dropped(
+    fer_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    data = tmp_path / "fer"
+    shutil.copytree(fer_dir, data)
+    lines = (data / "ferplus.csv").read_text().splitlines()
+    contempt = ",".join(str(10 * (c == "contempt")) for c in FERPLUS_CSV_COLUMNS)
+    train_rows = [i for i, line in enumerate(lines) if line.startswith("train/")][:3]
+    for i in train_rows:
+        lines[i] = lines[i].split(",")[0] + "," + contempt + ",0,0"
+    (data / "ferplus.csv").write_text("\n".join(lines) + "\n")
+    with caplog.at_level("INFO", logger="emotionnet.train"):
+        assert _train(data, tmp_path / "keep", "--epochs", "1", "--targets", "ferplus") == 0
+        assert "dropping" not in caplog.text
+        assert _train(data, tmp_path / "drop", "--epochs", "1", "--targets", "ferplus", "--unvoted", "drop") == 0
+    assert "dropping 3 training faces with no vote for our seven" in caplog.text
+    assert json.loads((tmp_path / "drop" / "train_config.json").read_text())["unvoted"] == "drop"
+
+
 @pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])
 def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str) -> None:
     args = ["--epochs", "1", "--limit", "8", "--batch-size", "8", "--config", config]

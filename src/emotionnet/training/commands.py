@@ -101,6 +101,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mix-alpha", type=float, default=0.5, help="weight of the FER2013 one-hot label in mix")
     parser.add_argument(
+        "--unvoted",
+        default="fer2013",
+        choices=["fer2013", "drop"],
+        help="ferplus/mix: training faces with no FER+ vote for our seven keep their FER2013 label, or are dropped",
+    )
+    parser.add_argument(
         "--teachers",
         nargs="+",
         default=[],

@@ -51,6 +51,7 @@ class TrainConfig:
     init_from: str | None = None
     targets: str = "fer2013"
     mix_alpha: float = 0.5
+    unvoted: str = "fer2013"
     teachers: list[str] = field(default_factory=list)
     distill_weight: float = 0.5
     distill_temperature: float = 2.0
@@ -152,7 +153,14 @@ def train(
         out.mkdir(parents=True, exist_ok=True)
         (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
-    targets = soft_targets(train_set.labels, _votes(cfg, train_set)[0], cfg.targets, cfg.mix_alpha)
+    if cfg.unvoted not in ("fer2013", "drop"):
+        raise ValueError(f"unvoted must be 'fer2013' or 'drop', got {cfg.unvoted!r}")
+    votes = _votes(cfg, train_set)[0]
+    if cfg.targets != "fer2013" and cfg.unvoted == "drop":  # faces no annotator gave one of our seven
+        keep = (votes.sum(1) > 0).nonzero().squeeze(1)
+        log.info("dropping %d training faces with no vote for our seven", len(train_set) - len(keep))
+        train_set, votes, recut = train_set.subset(keep), votes[keep], None if recut is None else recut[keep]
+    targets = soft_targets(train_set.labels, votes, cfg.targets, cfg.mix_alpha)
     teacher = None
     if cfg.teachers:
         teacher = teacher_probabilities(cfg.teachers, train_set, cfg.distill_temperature, cfg.cache_dir)
