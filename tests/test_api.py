@@ -9,6 +9,7 @@ import emotionnet
 
 EXPECTED = [
     "ChecksumError",
+    "DatasetError",
     "DetectorEntry",
     "DetectorError",
     "EMOTIONS",

@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import load_file
 
 from emotionnet.cli import main
+from emotionnet.errors import DatasetError
 from emotionnet.labels import EMOTIONS
 from emotionnet.models.pretrained import load_model
 from emotionnet.training.ferplus import FERPLUS_COLUMNS, read_votes, soft_targets
@@ -229,8 +230,6 @@ def test_train_on_ferplus_targets(fer_dir: Path, tmp_path: Path, targets: str) -
 def test_faces_without_a_vote_for_our_seven_keep_their_label_or_are_dropped(
     fer_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import shutil
-
     data = tmp_path / "fer"
     shutil.copytree(fer_dir, data)
     lines = (data / "ferplus.csv").read_text().splitlines()
@@ -245,6 +244,25 @@ def test_faces_without_a_vote_for_our_seven_keep_their_label_or_are_dropped(
         assert _train(data, tmp_path / "drop", "--epochs", "1", "--targets", "ferplus", "--unvoted", "drop") == 0
     assert "dropping 3 training faces with no vote for our seven" in caplog.text
     assert json.loads((tmp_path / "drop" / "train_config.json").read_text())["unvoted"] == "drop"
+
+
+def test_bad_data_and_values_are_one_error_line(
+    fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere"
+    assert main(["eval", "--data", str(missing), "--no-progress"]) == 1
+    assert capsys.readouterr().err.startswith(f"error: FER2013 folder missing: {missing}")
+    assert _train(missing, tmp_path / "a", "--epochs", "1") == 1
+    no_votes = tmp_path / "fer"
+    shutil.copytree(fer_dir, no_votes)
+    (no_votes / "ferplus.csv").unlink()
+    assert _train(no_votes, tmp_path / "b", "--epochs", "1", "--targets", "ferplus") == 1
+    assert "error: FER+ votes not found" in capsys.readouterr().err
+    assert _train(fer_dir, tmp_path / "c", "--epochs", "1", "--targets", "mix", "--mix-alpha", "2") == 2
+    assert _train(fer_dir, tmp_path / "d", "--epochs", "1", "--low-res-prob", "1.5") == 2
+    err = capsys.readouterr().err
+    assert "error: mix_alpha must be in [0, 1], got 2.0" in err and "error: prob must lie in [0, 1]" in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])
@@ -456,7 +474,7 @@ def test_training_on_a_recut_view(fer_dir: Path, tmp_path: Path) -> None:
     stranger = tmp_path / "stranger"
     shutil.copytree(recut, stranger)
     next((stranger / "train" / "angry").glob("*.jpg")).unlink()
-    with pytest.raises(ValueError, match="not a re-cut copy"):
+    with pytest.raises(DatasetError, match="not a re-cut copy"):
         load_train_val(fer_dir, recut=stranger)
 
 

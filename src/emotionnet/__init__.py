@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .drawing import annotate as annotate
     from .errors import (
         ChecksumError as ChecksumError,
+        DatasetError as DatasetError,
         DetectorError as DetectorError,
         EmotionNetError as EmotionNetError,
         ImageNotFoundError as ImageNotFoundError,

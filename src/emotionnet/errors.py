@@ -89,12 +89,18 @@ class Interrupted(KeyboardInterrupt):
         self.partial = partial
 
 
+class DatasetError(EmotionNetError, OSError):
+    """A training or evaluation dataset is unusable: a folder, an image or a FER+ vote row is
+    missing or unreadable, or a re-cut copy does not match its original."""
+
+
 class MissingDependencyError(EmotionNetError, ImportError):
     """An optional feature needs a package that is not installed; the message names the extra."""
 
 
 __all__ = [
     "ChecksumError",
+    "DatasetError",
     "DetectorError",
     "EmotionNetError",
     "ImageNotFoundError",

@@ -7,6 +7,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..errors import InvalidInputError
+
 
 def augment_batch(
     x: torch.Tensor,
@@ -90,15 +92,15 @@ def low_resolution(x: torch.Tensor, prob: float, min_side: int, generator: torch
         The batch, same shape and device.
 
     Raises:
-        ValueError: ``prob`` is outside [0, 1] or ``min_side`` is not in [1, H).
+        InvalidInputError: ``prob`` is outside [0, 1] or ``min_side`` is not in [1, H).
     """
     n, _, h, w = x.shape
     if not 0.0 <= prob <= 1.0:
-        raise ValueError(f"prob must lie in [0, 1], got {prob}")
+        raise InvalidInputError(f"prob must lie in [0, 1], got {prob}")
     if prob == 0.0:
         return x
     if not 1 <= min_side < h:
-        raise ValueError(f"min_side must lie in [1, {h}), got {min_side}")
+        raise InvalidInputError(f"min_side must lie in [1, {h}), got {min_side}")
     chosen = torch.rand(n, generator=generator) < prob
     sides = torch.randint(min_side, h, (n,), generator=generator)
     out = x.clone()
@@ -122,11 +124,11 @@ def mix_views(original: torch.Tensor, other: torch.Tensor, prob: float, generato
         The mixed batch (a new tensor).
 
     Raises:
-        ValueError: ``prob`` is outside [0, 1] or the shapes differ.
+        InvalidInputError: ``prob`` is outside [0, 1] or the shapes differ.
     """
     if not 0.0 <= prob <= 1.0:
-        raise ValueError(f"prob must lie in [0, 1], got {prob}")
+        raise InvalidInputError(f"prob must lie in [0, 1], got {prob}")
     if original.shape != other.shape:
-        raise ValueError(f"views differ in shape: {tuple(original.shape)} and {tuple(other.shape)}")
+        raise InvalidInputError(f"views differ in shape: {tuple(original.shape)} and {tuple(other.shape)}")
     use = torch.rand(len(original), generator=generator) < prob
     return torch.where(use.view(-1, *[1] * (original.dim() - 1)), other, original)

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..errors import DatasetError, InvalidInputError
 from ..labels import EMOTIONS
 
 #: File-name prefix of each split: train/ holds Training_*, test/ holds PublicTest_* and PrivateTest_*.
@@ -52,17 +53,17 @@ def list_split(root: Path, split: str) -> list[tuple[Path, int]]:
         ``(path, label)`` pairs, class by class, files sorted by name.
 
     Raises:
-        FileNotFoundError: An emotion folder is missing or the split has no images.
+        DatasetError: An emotion folder is missing or the split has no images.
     """
     folder, prefix = SPLITS[split]
     items: list[tuple[Path, int]] = []
     for label, emotion in enumerate(EMOTIONS):
         class_dir = root / folder / emotion.value
         if not class_dir.is_dir():
-            raise FileNotFoundError(f"FER2013 folder missing: {class_dir} (expected {root}/<train|test>/<emotion>/)")
+            raise DatasetError(f"FER2013 folder missing: {class_dir} (expected {root}/<train|test>/<emotion>/)")
         items += [(p, label) for p in sorted(class_dir.glob(f"{prefix}*.jpg"))]
     if not items:
-        raise FileNotFoundError(f"No {prefix}*.jpg files under {root / folder}")
+        raise DatasetError(f"No {prefix}*.jpg files under {root / folder}")
     return items
 
 
@@ -81,7 +82,7 @@ def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None
         The faces, labels and file names.
     """
     if split not in SPLITS:
-        raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
+        raise InvalidInputError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
     root = Path(root).expanduser()
     items = list_split(root, split)
     names = [str(p.relative_to(root)) for p, _ in items]
@@ -112,7 +113,7 @@ def _cache_key(root: Path, items: list[tuple[Path, int]]) -> str:
 def _read_gray48(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if image is None:
-        raise OSError(f"Cannot decode {path}")
+        raise DatasetError(f"Cannot decode {path}")
     if image.shape != (48, 48):
         image = cv2.resize(image, (48, 48), interpolation=cv2.INTER_AREA)
     return image
@@ -139,13 +140,13 @@ def load_train_val(
         ``(train, val, recut_images)``; ``recut_images`` is ``None`` without ``recut``.
 
     Raises:
-        ValueError: ``recut``'s train/ holds other files or labels than ``root``'s.
+        DatasetError: ``recut``'s train/ holds other files or labels than ``root``'s.
     """
     train = load_split(root, "train", cache_dir)
     val = load_split(root, "val", cache_dir)
     other = load_split(recut, "train", cache_dir) if recut else None
     if other is not None and (other.files != train.files or not torch.equal(other.labels, train.labels)):
-        raise ValueError(f"{recut} is not a re-cut copy of {root}: its train/ files or labels differ")
+        raise DatasetError(f"{recut} is not a re-cut copy of {root}: its train/ files or labels differ")
     if limit:
         pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:limit]
         pick_val = torch.randperm(len(val), generator=torch.Generator().manual_seed(seed))[:limit]

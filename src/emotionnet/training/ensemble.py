@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..errors import InvalidInputError
 from ..models.emotionnet import EmotionNet
 
 
@@ -23,19 +24,19 @@ class Ensemble(nn.Module):
         members: The networks; each keeps its own temperature and input size.
 
     Raises:
-        ValueError: no members, or members with different labels or normalisation.
+        InvalidInputError: no members, or members with different labels or normalisation.
     """
 
     def __init__(self, members: list[EmotionNet]) -> None:
         super().__init__()
         if not members:
-            raise ValueError("an ensemble needs at least one model")
+            raise InvalidInputError("an ensemble needs at least one model")
         first = members[0]
         for m in members[1:]:
             if tuple(m.labels) != tuple(first.labels):
-                raise ValueError(f"ensemble members disagree on labels: {first.labels} vs {m.labels}")
+                raise InvalidInputError(f"ensemble members disagree on labels: {first.labels} vs {m.labels}")
             if (m.preprocess.mean, m.preprocess.std) != (first.preprocess.mean, first.preprocess.std):
-                raise ValueError("ensemble members normalise faces differently")
+                raise InvalidInputError("ensemble members normalise faces differently")
         self.members = nn.ModuleList(members)
         self.preprocess = max((m.preprocess for m in members), key=lambda p: p.size)
         self.labels = first.labels

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import DatasetError, InvalidInputError
 from ..labels import EMOTIONS
 
 #: FER+ column for each of our seven emotions, in :data:`~emotionnet.labels.EMOTIONS` order.
@@ -36,11 +37,11 @@ def read_votes(root: str | Path, files: tuple[str, ...]) -> tuple[torch.Tensor, 
         contempt/unknown).
 
     Raises:
-        FileNotFoundError: ``ferplus.csv`` is missing or lacks a row for one of ``files``.
+        DatasetError: ``ferplus.csv`` is missing or lacks a row for one of ``files``.
     """
     path = Path(root) / CSV_NAME
     if not path.is_file():
-        raise FileNotFoundError(f"FER+ votes not found: {path} (see ../shared/README.md)")
+        raise DatasetError(f"FER+ votes not found: {path} (see ../shared/README.md)")
     with path.open(newline="") as f:
         rows = {row["path"]: row for row in csv.DictReader(f)}
     votes = np.zeros((len(files), len(EMOTIONS)), dtype=np.float32)
@@ -48,7 +49,7 @@ def read_votes(root: str | Path, files: tuple[str, ...]) -> tuple[torch.Tensor, 
     for i, name in enumerate(files):
         row = rows.get(name.replace("\\", "/"))
         if row is None:
-            raise FileNotFoundError(f"{path} has no row for {name}")
+            raise DatasetError(f"{path} has no row for {name}")
         votes[i] = [float(row[c]) for c in FERPLUS_COLUMNS]
         nine = np.array([float(row[c]) for c in _PLURALITY_COLUMNS])
         top = nine.max()
@@ -71,12 +72,12 @@ def soft_targets(labels: torch.Tensor, votes: torch.Tensor, targets: str, mix_al
         Rows summing to 1. Images with no vote for any of our seven keep the FER2013 one-hot label.
 
     Raises:
-        ValueError: unknown ``targets`` or ``mix_alpha`` outside [0, 1].
+        InvalidInputError: unknown ``targets`` or ``mix_alpha`` outside [0, 1].
     """
     if targets not in ("fer2013", "ferplus", "mix"):
-        raise ValueError(f"targets must be 'fer2013', 'ferplus' or 'mix', got {targets!r}")
+        raise InvalidInputError(f"targets must be 'fer2013', 'ferplus' or 'mix', got {targets!r}")
     if not 0.0 <= mix_alpha <= 1.0:
-        raise ValueError(f"mix_alpha must be in [0, 1], got {mix_alpha}")
+        raise InvalidInputError(f"mix_alpha must be in [0, 1], got {mix_alpha}")
     onehot = torch.nn.functional.one_hot(labels, len(EMOTIONS)).float()
     if targets == "fer2013":
         return onehot

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..errors import InvalidInputError
 from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet
 from ..models.pretrained import load_model
@@ -49,7 +50,7 @@ def prune(model: EmotionNet, widths: tuple[int, ...] | list[int], fc: tuple[int,
         The narrower network (eval mode), with ``model``'s temperature, preprocessing and labels.
 
     Raises:
-        ValueError: a width is larger than ``model``'s.
+        InvalidInputError: a width is larger than ``model``'s.
     """
     src = _blocks(model)
     fc_src = [m for m in model.classifier if isinstance(m, nn.Linear)]
@@ -57,7 +58,7 @@ def prune(model: EmotionNet, widths: tuple[int, ...] | list[int], fc: tuple[int,
     if any(k > conv.out_channels for k, (conv, _) in zip(wanted, src)) or any(
         k > lin.out_features for k, lin in zip(fc, fc_src)
     ):
-        raise ValueError(f"cannot widen: {list(widths)}/{list(fc)} against the source network's widths")
+        raise InvalidInputError(f"cannot widen: {list(widths)}/{list(fc)} against the source network's widths")
     out = EmotionNet(
         widths=list(widths),
         fc=list(fc),

@@ -24,6 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..detection.detector import FaceDetector
+from ..errors import DatasetError
 from ..models.registry import get_model_entry
 from ..preprocessing import FacePreprocess
 from ..results import Face
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         for path, _ in tqdm(items, desc=split, disable=args.no_progress):
             face = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             if face is None:
-                raise OSError(f"Cannot decode {path}")
+                raise DatasetError(f"Cannot decode {path}")
             if face.shape != (48, 48):
                 face = cv2.resize(face, (48, 48), interpolation=cv2.INTER_AREA)
             cut = reframe(face, detector, preprocess)

@@ -19,6 +19,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
+from ..errors import InvalidInputError
 from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet, channels_last
 from ..models.pretrained import create_model, load_model
@@ -120,7 +121,7 @@ def _class_weights(labels: torch.Tensor, mode: str, num_classes: int = 7) -> tor
     if mode == "none":
         return None
     if mode not in ("sqrt", "inverse"):
-        raise ValueError(f"class_balance must be 'none', 'sqrt' or 'inverse', got {mode!r}")
+        raise InvalidInputError(f"class_balance must be 'none', 'sqrt' or 'inverse', got {mode!r}")
     w = counts.rsqrt() if mode == "sqrt" else 1 / counts
     return (w * counts.sum() / (w * counts).sum()).float()
 
@@ -154,7 +155,7 @@ def train(
         (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
     if cfg.unvoted not in ("fer2013", "drop"):
-        raise ValueError(f"unvoted must be 'fer2013' or 'drop', got {cfg.unvoted!r}")
+        raise InvalidInputError(f"unvoted must be 'fer2013' or 'drop', got {cfg.unvoted!r}")
     votes = _votes(cfg, train_set)[0]
     if cfg.targets != "fer2013" and cfg.unvoted == "drop":  # faces no annotator gave one of our seven
         keep = (votes.sum(1) > 0).nonzero().squeeze(1)
@@ -186,7 +187,7 @@ def train(
     )
     steps = len(train_set) // (cfg.batch_size * world)
     if steps < 1:
-        raise ValueError(f"{len(train_set)} training images are fewer than one batch of {cfg.batch_size * world}")
+        raise InvalidInputError(f"{len(train_set)} training images are fewer than a batch of {cfg.batch_size * world}")
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps)
     class_weights = _class_weights(train_set.labels, cfg.class_balance)
     if class_weights is not None:
