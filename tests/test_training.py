@@ -196,6 +196,13 @@ def test_eval_and_export(fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFi
         t.dtype == torch.float16 for t in load_file(exported / "model.safetensors").values() if t.is_floating_point()
     )
     assert "## Evaluation" in (exported / "README.md").read_text()
+    before = (best / "model.safetensors").read_bytes()
+    assert main(["export-weights", "--checkpoint", str(best), "--out", str(best), "--half"]) == 1  # never in place
+    assert (best / "model.safetensors").read_bytes() == before
+    assert main(["export-weights", "--checkpoint", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 1
+    assert main(["export-weights", "--checkpoint", str(best), "--out", str(tmp_path / "x"), "--metrics", str(png)]) == 2
+    err = capsys.readouterr().err
+    assert "is the checkpoint itself" in err and "is not a folder" in err and "cannot be read as JSON" in err
 
 
 def test_ferplus_benchmark_labels_follow_the_definition(tmp_path: Path) -> None:

@@ -16,13 +16,30 @@ def run(args: argparse.Namespace) -> int:
 
     Returns:
         The exit code (0).
+
+    Raises:
+        ModelNotFoundError: ``--checkpoint`` is not a folder.
+        InvalidInputError: ``--metrics`` is not a readable JSON object.
+        OutputError: ``--out-dir`` is the checkpoint folder itself, or a file.
     """
     import torch
 
+    from ..errors import InvalidInputError, ModelNotFoundError, OutputError
     from ..models.cards import model_card
     from ..models.emotionnet import EmotionNet
     from ..models.hub import sha256_of
 
+    if not Path(args.checkpoint).is_dir():
+        raise ModelNotFoundError(f"--checkpoint {args.checkpoint!r} is not a folder (a run's best/, or a saved model)")
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or out.samefile(args.checkpoint)):
+        raise OutputError(f"--out-dir {args.out!r} is {'the checkpoint itself' if out.is_dir() else 'a file'}")
+    try:
+        metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
+    except (OSError, ValueError) as exc:
+        raise InvalidInputError(f"--metrics {args.metrics!r} cannot be read as JSON: {exc}") from exc
+    if not isinstance(metrics, dict):
+        raise InvalidInputError(f"--metrics {args.metrics!r} holds {type(metrics).__name__}, not a JSON object")
     src = EmotionNet.from_pretrained(args.checkpoint)
     config: dict[str, Any] = dict(src._hub_mixin_config or {})  # type: ignore[arg-type]
     config["preprocess"] = src.preprocess.to_dict()
@@ -33,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
     model.load_state_dict(src.state_dict())
     if args.half:
         model = model.to(torch.float16)
-    out = Path(args.out)
     model.save_pretrained(out)
-    metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
     card = model_card(config, metrics)
     (out / "README.md").write_text(card)
     weights = out / "model.safetensors"
