@@ -268,8 +268,16 @@ def test_bad_data_and_values_are_one_error_line(
     assert _train(fer_dir, tmp_path / "c", "--epochs", "1", "--targets", "mix", "--mix-alpha", "2") == 2
     assert _train(fer_dir, tmp_path / "d", "--epochs", "1", "--low-res-prob", "1.5") == 2
     err = capsys.readouterr().err
-    assert "error: mix_alpha must be in [0, 1], got 2.0" in err and "error: prob must lie in [0, 1]" in err
+    assert "error: mix_alpha must be in [0, 1], got 2.0" in err and "error: low_res_prob must be in [0, 1]" in err
     assert "Traceback" not in err
+    a_file = tmp_path / "run.txt"
+    a_file.write_text("not a folder")
+    assert _train(fer_dir, a_file, "--epochs", "1") == 1
+    for option, value in (("--epochs", "0"), ("--batch-size", "0"), ("--lr", "nan"), ("--ema-decay", "1")):
+        assert _train(fer_dir, tmp_path / "e", option, value) == 2, option  # before any data is read
+    err = capsys.readouterr().err
+    assert "is a file" in err and "epochs must be >= 1, got 0" in err and "lr must be > 0, got nan" in err
+    assert a_file.read_text() == "not a folder" and not (tmp_path / "e").exists()
 
 
 @pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])

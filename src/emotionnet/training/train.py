@@ -8,7 +8,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,50 +19,19 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, OutputError
 from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet, channels_last
 from ..models.pretrained import create_model, load_model
 from ..preprocessing import FacePreprocess
 from .augment import augment_batch, low_resolution, mix_views
+from .config import TrainConfig
 from .data import FaceSet, load_train_val
 from .distill import teacher_probabilities
 from .ferplus import read_votes, soft_targets
 from .losses import distillation_loss, soft_cross_entropy
 
 log = logging.getLogger("emotionnet.train")
-
-
-@dataclass
-class TrainConfig:
-    """Everything that determines a training run (saved beside its checkpoints)."""
-
-    data: str
-    out: str
-    config: str = "compact"
-    epochs: int = 40
-    batch_size: int = 64
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    label_smoothing: float = 0.1
-    ema_decay: float = 0.999
-    class_balance: str = "none"
-    seed: int = 0
-    init_from: str | None = None
-    targets: str = "fer2013"
-    mix_alpha: float = 0.5
-    unvoted: str = "fer2013"
-    teachers: list[str] = field(default_factory=list)
-    distill_weight: float = 0.5
-    distill_temperature: float = 2.0
-    limit: int | None = None
-    recut: str | None = None
-    recut_prob: float = 0.5
-    low_res_prob: float = 0.0
-    low_res_min: int = 16
-    cache_dir: str | None = None
-    preprocess: dict[str, Any] | None = None
 
 
 def _setup_distributed() -> tuple[int, int, torch.device]:
@@ -150,12 +119,12 @@ def train(
     """
     rank, world, device = _setup_distributed()
     out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"The run folder {cfg.out!r} is a file")
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
-    if cfg.unvoted not in ("fer2013", "drop"):
-        raise InvalidInputError(f"unvoted must be 'fer2013' or 'drop', got {cfg.unvoted!r}")
     votes = _votes(cfg, train_set)[0]
     if cfg.targets != "fer2013" and cfg.unvoted == "drop":  # faces no annotator gave one of our seven
         keep = (votes.sum(1) > 0).nonzero().squeeze(1)
