@@ -278,6 +278,12 @@ def test_bad_data_and_values_are_one_error_line(
     err = capsys.readouterr().err
     assert "is a file" in err and "epochs must be >= 1, got 0" in err and "lr must be > 0, got nan" in err
     assert a_file.read_text() == "not a folder" and not (tmp_path / "e").exists()
+    image = next((fer_dir / "test" / "happy").glob("PrivateTest_*.jpg"))
+    before = image.read_bytes()
+    assert main(["eval", "--data", str(fer_dir), "--tta", "none", "--no-progress", "--json", str(image)]) == 1
+    assert main(["eval", "--data", str(fer_dir), "--limit", "0", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "is a file of the dataset" in err and "--limit must be >= 1" in err and image.read_bytes() == before
 
 
 @pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])

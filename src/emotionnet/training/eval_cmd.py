@@ -15,11 +15,16 @@ def run(args: argparse.Namespace) -> int:
 
     Returns:
         The exit code (0).
+
+    Raises:
+        InvalidInputError: ``--limit`` under 1.
+        OutputError: ``--json`` or ``--confusion`` would overwrite a file of the dataset.
     """
     import cv2
     import torch
 
     from .._outputs import atomic_open, atomic_path, check_output
+    from ..errors import InvalidInputError, OutputError
     from ..models.emotionnet import channels_last
     from ..models.pretrained import load_model
     from .data import load_split
@@ -27,9 +32,14 @@ def run(args: argparse.Namespace) -> int:
     from .evaluate import VIEWS, benchmark_table, confusion_image, evaluate, fit_temperature, predict_logits
     from .ferplus import CSV_NAME, read_votes
 
+    if args.limit is not None and args.limit < 1:
+        raise InvalidInputError(f"--limit must be >= 1, got {args.limit}")
+    data = Path(args.data).resolve()
     for target in (args.confusion, args.json):
         if target:
-            check_output(target)  # before the work, not after it
+            path = check_output(target).resolve()  # before the work, not after it
+            if path.exists() and path.is_relative_to(data):
+                raise OutputError(f"{target!r} is a file of the dataset {args.data!r}; write the report elsewhere")
     members = [channels_last(load_model(m, device=args.device)) for m in args.model]
     model = members[0] if len(members) == 1 else Ensemble(members)
     name = " + ".join(args.model)
