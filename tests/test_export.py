@@ -33,6 +33,10 @@ def test_cli_export(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-
     create_model("tiny").save_pretrained(tmp_path / "m")
     assert main(["export-onnx", "--model", str(tmp_path / "m"), "--out", str(tmp_path / "m.onnx")]) == 0
     assert "max abs difference" in capsys.readouterr().out and (tmp_path / "m.onnx").stat().st_size > 1000
+    weights = tmp_path / "m" / "model.safetensors"
+    before = weights.read_bytes()
+    assert main(["export-onnx", "--model", str(tmp_path / "m"), "--out", str(weights)]) == 1
+    assert "would be destroyed" in capsys.readouterr().err and weights.read_bytes() == before
 
 
 def test_half_storage_and_int8_files(tmp_path: Path) -> None:

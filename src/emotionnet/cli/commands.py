@@ -259,10 +259,12 @@ def export_onnx(args: argparse.Namespace) -> int:
     Returns:
         The exit code (0 on success; see :func:`emotionnet.cli.main`).
     """
+    from .._outputs import check_output
     from ..models.export import export_onnx
     from ..models.pretrained import load_model
 
     model = load_model(args.model)
+    check_output(args.out, inputs=_model_files(args.model))  # never over the weights it exports
     if args.int8:
         from ..models.export import quantize_int8
         from ..models.hub import sha256_of
@@ -284,6 +286,18 @@ def export_onnx(args: argparse.Namespace) -> int:
     size = os.path.getsize(args.out)
     print(f"wrote {args.out} ({size} bytes, sha256 {sha256_of(args.out)}); max abs difference to torch {diff:.2e}")
     return 0
+
+
+def _model_files(spec: str) -> list[Path]:
+    """The local files a model spec was loaded from: a folder's files, or a registered entry's weights."""
+    from ..models.hub import fetch
+    from ..models.pretrained import LOCAL_PREFIX
+    from ..models.registry import get_model_entry, list_models
+
+    if spec == "default" or spec in list_models():
+        return [fetch(get_model_entry(spec).weights)]
+    folder = Path(spec.removeprefix(LOCAL_PREFIX))
+    return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
 def download(args: argparse.Namespace) -> int:
