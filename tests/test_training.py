@@ -284,6 +284,14 @@ def test_bad_data_and_values_are_one_error_line(
     assert main(["eval", "--data", str(fer_dir), "--limit", "0", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "is a file of the dataset" in err and "--limit must be >= 1" in err and image.read_bytes() == before
+    for module in ("emotionnet.training", "emotionnet.training.reframe"):  # the python -m entry points too
+        args = ["--data", str(missing), "--out", str(tmp_path / module)]
+        done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stderr) == (
+            1,
+            f"error: FER2013 folder missing: {missing / 'train' / 'angry'} "
+            f"(expected {missing}/<train|test>/<emotion>/)\n",
+        ), module
 
 
 @pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])

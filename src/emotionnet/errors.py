@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -76,6 +78,34 @@ class OutputError(EmotionNetError, OSError):
 
 class ServerError(EmotionNetError, OSError):
     """The live view's HTTP server cannot start (port in use, no permission, unknown host)."""
+
+
+def exit_code(exc: EmotionNetError) -> int:
+    """The command line's exit status for ``exc``: 2 for a wrong option value, 1 for failed work.
+
+    Args:
+        exc: The error a command raised.
+
+    Returns:
+        2 for an :class:`InvalidInputError` that is not about an image, else 1.
+    """
+    return 2 if isinstance(exc, InvalidInputError) and not isinstance(exc, InvalidImageError) else 1
+
+
+def report(main: Callable[[], int]) -> int:
+    """Run a command's ``main``: an emotionnet error becomes one ``error:`` line and its exit status.
+
+    Args:
+        main: The command; returns its exit status.
+
+    Returns:
+        ``main``'s status, or :func:`exit_code` of the error it raised.
+    """
+    try:
+        return main()
+    except EmotionNetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_code(exc)
 
 
 class Interrupted(KeyboardInterrupt):

@@ -7,7 +7,7 @@ import os
 import sys
 
 from .._version import __version__
-from ..errors import EmotionNetError, InvalidImageError, InvalidInputError
+from ..errors import EmotionNetError, exit_code
 from . import commands
 
 
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except EmotionNetError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, InvalidInputError) and not isinstance(exc, InvalidImageError) else 1
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import report
 from .commands import add_train_arguments
 from .train import run
 
@@ -23,4 +24,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(report(main))

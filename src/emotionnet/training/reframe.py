@@ -24,7 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..detection.detector import FaceDetector
-from ..errors import DatasetError
+from ..errors import DatasetError, report
 from ..models.registry import get_model_entry
 from ..preprocessing import FacePreprocess
 from ..results import Face
@@ -145,4 +145,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(report(main))
