@@ -95,6 +95,10 @@ def test_backend_choices_are_checked() -> None:
         EmotionRecognizer(device="cpu", runtime="opencv", precision="bf16")
     with pytest.raises(InvalidInputError, match="precision must be"):
         EmotionRecognizer(device="cpu", precision="int8")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"model must be a registered name.*got NoneType"):
+        EmotionRecognizer(None, device="cpu")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="detector must be a name, a FaceDetector or None, got int"):
+        EmotionRecognizer(device="cpu", detector=3)  # type: ignore[arg-type]
     if not onnx_export_available():
         with pytest.raises(MissingDependencyError, match="emotionnet\\[onnx\\]"):
             check_runtime("onnxruntime", "cpu", needs_export=True)

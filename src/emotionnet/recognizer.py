@@ -93,6 +93,8 @@ class EmotionRecognizer:
             runtime=runtime,
             threads=threads,
         )
+        if not (detector is None or isinstance(detector, (str, FaceDetector))):
+            raise InvalidInputError(f"detector must be a name, a FaceDetector or None, got {type(detector).__name__}")
         if isinstance(detector, str):
             detector = FaceDetector(detector, min_face_size=min_face_size, threads=self.classifier.threads)
         self.detector = detector

@@ -74,11 +74,17 @@ class Classifier:
         self._backend = self._make_backend()
 
     def _init_torch(self, model: Any, device: Any, revision: str | None, precision: str, runtime: str) -> None:
+        from ..models.emotionnet import EmotionNet
         from ..models.pretrained import load_model
         from ..runtimes.device import fast_bf16, resolve_device
 
+        if not isinstance(model, (str, os.PathLike, ModelEntry, EmotionNet)):
+            raise InvalidInputError(
+                "model must be a registered name, a folder, a Hub repo id, a ModelEntry or an EmotionNet, "
+                f"got {type(model).__name__}"
+            )
         dev = resolve_device(device)
-        net = load_model(model, revision=revision) if isinstance(model, (str, os.PathLike, ModelEntry)) else model
+        net = model if isinstance(model, EmotionNet) else load_model(model, revision=revision)
         check_runtime(runtime, dev.type, needs_export=True)
         bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(dev))
         if runtime == "auto":
