@@ -102,6 +102,11 @@ def test_classify_faces(recognizer: EmotionRecognizer) -> None:
         recognizer.classify_faces([])
     with pytest.raises(errors.InvalidImageError):
         recognizer.classify_faces(np.zeros((2, 48, 48), np.float64))
+    with pytest.raises(errors.InvalidInputError, match="takes crops"):
+        recognizer.classify_faces(None)  # type: ignore[arg-type]
+    (one,) = recognizer.classify_faces(ASTRONAUT)  # one file is one crop, not a sequence of characters
+    assert one.box == (0.0, 0.0, 512.0, 512.0)
+    assert [p.scores for p in recognizer.classify_faces(c for c in stack[:2])] == [p.scores for p in preds[:2]]
 
 
 def test_tta_changes_scores_but_keeps_shape(tiny_dir: Path) -> None:

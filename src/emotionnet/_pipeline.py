@@ -7,7 +7,7 @@ do the per-item work, so that one image's failure never costs the others their r
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -115,11 +115,12 @@ def _faces(bgr: np.ndarray, boxes: Sequence[Box] | None, detector: FaceDetector 
     return tuple(Face(box=box) for box in check_boxes(boxes, bgr.shape[1], bgr.shape[0]))
 
 
-def classify_crops(faces: np.ndarray | Sequence[np.ndarray], classifier: Classifier) -> list[FacePrediction]:
+def classify_crops(faces: ImageSource | Iterable[ImageSource], classifier: Classifier) -> list[FacePrediction]:
     """Classify whole crops, one face each (``EmotionRecognizer.classify_faces``).
 
     Args:
-        faces: A list of crops, or one array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``.
+        faces: A list of crops (arrays, files, encoded bytes), one array ``(H, W)``, ``(N, H, W)``
+            or ``(N, H, W, C)``, or one file.
         classifier: The classifier stage.
 
     Returns:
@@ -132,8 +133,12 @@ def classify_crops(faces: np.ndarray | Sequence[np.ndarray], classifier: Classif
         if faces.ndim not in (2, 3, 4):
             raise InvalidImageError(f"faces must be (H, W), (N, H, W) or (N, H, W, C), got shape {faces.shape}")
         crops = [faces] if faces.ndim == 2 else list(faces)
-    else:
+    elif isinstance(faces, (str, bytes, os.PathLike)):
+        crops = [faces]  # one crop, as a file or its encoded bytes
+    elif isinstance(faces, Iterable):
         crops = list(faces)
+    else:
+        raise InvalidInputError(f"classify_faces() takes crops (a list, an array, a file), got {type(faces).__name__}")
     if not crops:
         raise InvalidInputError("classify_faces() got no faces")
     pre = replace(classifier.preprocess, margin=0.0, align=False)

@@ -181,13 +181,14 @@ class EmotionRecognizer:
             raise first
         return results if many else results[0]
 
-    def classify_faces(self, faces: np.ndarray | Sequence[np.ndarray]) -> list[FacePrediction]:
+    def classify_faces(self, faces: ImageSource | Sequence[ImageSource]) -> list[FacePrediction]:
         """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
 
         Each crop is used whole: converted to grayscale and resized to the model's input.
 
         Args:
-            faces: A list of crops, or one array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``.
+            faces: A list of crops (arrays, files, encoded bytes), one array ``(H, W)``,
+                ``(N, H, W)`` or ``(N, H, W, C)``, or one file.
 
         Returns:
             One :class:`FacePrediction` per crop; its box is the whole crop.

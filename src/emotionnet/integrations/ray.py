@@ -122,7 +122,7 @@ class EmotionPredictor:
         if good:
             arrays = [images[i] for i in good]
             if self.mode == "classify":
-                preds = self.recognizer.classify_faces(arrays)  # type: ignore[arg-type]
+                preds = self.recognizer.classify_faces(arrays)
                 results = {i: (p,) for i, p in zip(good, preds)}
             else:
                 found = self.recognizer.predict(arrays)

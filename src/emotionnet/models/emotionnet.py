@@ -10,7 +10,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..errors import WeightsError
+from ..errors import InvalidInputError, WeightsError
 from ..labels import EMOTIONS
 from ..preprocessing import FacePreprocess
 
@@ -63,7 +63,7 @@ class EmotionNet(
     ) -> None:
         super().__init__()
         if len(widths) != 4 or len(fc) != 2:
-            raise ValueError(f"EmotionNet needs 4 stage widths and 2 fc widths, got {widths}, {fc}")
+            raise InvalidInputError(f"EmotionNet needs 4 stage widths and 2 fc widths, got {widths}, {fc}")
         self.input_size = int(input_size)
         self.temperature = float(temperature)
         self.preprocess = FacePreprocess(**{"size": self.input_size, **(preprocess or {})})

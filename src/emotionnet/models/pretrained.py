@@ -73,6 +73,10 @@ def load_model(
             labels=list(entry.labels),
         )
         return load_weights(net, path, dev)
+    if not isinstance(model, (str, os.PathLike)):
+        raise InvalidInputError(
+            f"model must be a registered name, a folder, a Hub repo id or a ModelEntry, got {type(model).__name__}"
+        )
     name = os.fspath(model)
     if name.startswith(LOCAL_PREFIX) or (not name.startswith(HUB_PREFIX) and not _REPO_ID.match(name)):
         path = Path(name.removeprefix(LOCAL_PREFIX))
