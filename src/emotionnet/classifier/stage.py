@@ -78,13 +78,8 @@ class Classifier:
         from ..models.pretrained import load_model
         from ..runtimes.device import fast_bf16, resolve_device
 
-        if not isinstance(model, (str, os.PathLike, ModelEntry, EmotionNet)):
-            raise InvalidInputError(
-                "model must be a registered name, a folder, a Hub repo id, a ModelEntry or an EmotionNet, "
-                f"got {type(model).__name__}"
-            )
         dev = resolve_device(device)
-        net = model if isinstance(model, EmotionNet) else load_model(model, revision=revision)
+        net = model if isinstance(model, EmotionNet) else load_model(model, revision=revision)  # checks the type
         check_runtime(runtime, dev.type, needs_export=True)
         bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(dev))
         if runtime == "auto":
