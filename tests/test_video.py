@@ -14,7 +14,9 @@ import pytest
 from conftest import ASTRONAUT, MEDIA, ROOT, needs_media
 from emotionnet import EmotionRecognizer, errors
 from emotionnet.cli import main
-from emotionnet.video.analysis import SkippedFramesWarning
+from emotionnet.results import ImagePrediction
+from emotionnet.video.analysis import SkippedFramesWarning, analyze_video
+from emotionnet.video.results import COLUMNS
 from emotionnet.video.tracking import FaceTracker, iou
 
 PEXELS = ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4"
@@ -141,12 +143,56 @@ def test_cli_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 0 and csv_path.stat().st_size > 0 and out.stat().st_size > 0
     assert "59/472 frames analysed" in capsys.readouterr().out
+    streamed = tmp_path / "streamed.csv"  # --csv alone: rows go to the file as found, none kept
+    assert main(["video", str(PEXELS), "--every", "8", "--csv", str(streamed), "--no-progress"]) == 0
+    assert streamed.read_bytes() == csv_path.read_bytes()
+    with open(streamed, newline="") as f:
+        assert f"{len(list(csv.DictReader(f)))} face detections" in capsys.readouterr().out
 
 
 @needs_media
-def test_no_face_video(recognizer: EmotionRecognizer) -> None:
-    result = recognizer.analyze_video(MEDIA / "no_face.mp4", every_n_frames=2, progress=False)
+def test_no_face_video(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    result = recognizer.analyze_video(MEDIA / "no_face.mp4", every_n_frames=2, output_csv=rows, progress=False)
     assert len(result) == 0 and result.frames_analyzed > 40 and "no faces found" in result.summary()
+    assert rows.read_text().splitlines() == [",".join(COLUMNS)]  # the header says what the columns would be
+
+
+def test_rows_stream_to_csv_and_need_not_stay_in_memory(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    kept = recognizer.analyze_video(PEXELS, end=2.0, progress=False)
+    kept.to_csv(tmp_path / "kept.csv")
+    streamed = recognizer.analyze_video(
+        PEXELS, end=2.0, output_csv=tmp_path / "streamed.csv", keep_rows=False, progress=False
+    )
+    assert (tmp_path / "streamed.csv").read_bytes() == (tmp_path / "kept.csv").read_bytes()
+    assert streamed.rows == () and not streamed.rows_kept and kept.rows_kept
+    assert streamed.face_count == len(kept) > 40 and streamed.track_lengths() == kept.track_lengths()
+    assert streamed.summary() == kept.summary() and streamed.to_dict()["face_count"] == len(kept)
+    for write in (streamed.to_csv, streamed.plot_timeline):
+        with pytest.raises(errors.InvalidInputError, match="keep_rows=False"):
+            write(tmp_path / "again.png")
+    with pytest.raises(errors.OutputError, match="same file"):
+        recognizer.analyze_video(PEXELS, output_video=tmp_path / "a.mp4", output_csv=tmp_path / "a.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.csv", "streamed.csv"]
+
+
+def test_ctrl_c_keeps_the_rows_streamed_so_far(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def predict(frames: list[np.ndarray], faces: object = None) -> list[ImagePrediction]:
+        calls.append(len(frames))
+        if len(calls) == 3:  # Ctrl-C while the third batch is classified
+            raise KeyboardInterrupt
+        return recognizer.predict(list(frames), boxes=faces)  # type: ignore[arg-type]
+
+    out = tmp_path / "rows.csv"
+    with pytest.raises(errors.Interrupted) as info:
+        analyze_video(predict, PEXELS, output_csv=out, keep_rows=False, batch_frames=4, progress=False)
+    partial = info.value.partial
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert partial.frames_analyzed == 8 and len(rows) == partial.face_count > 0
+    assert {int(r["frame"]) for r in rows} <= set(range(8)) and [p.name for p in tmp_path.iterdir()] == ["rows.csv"]
 
 
 @needs_media

@@ -208,6 +208,8 @@ class EmotionRecognizer:
         max_faces: int | None = None,
         smoothing: float = 0.5,
         output_video: str | os.PathLike | None = None,
+        output_csv: str | os.PathLike | None = None,
+        keep_rows: bool = True,
         progress: bool = True,
         detect_every: int = 1,
     ) -> VideoPrediction:
@@ -221,6 +223,11 @@ class EmotionRecognizer:
             max_faces: Keep at most this many faces per frame (highest detector score first).
             smoothing: Per-track EMA factor for probabilities, from 0 (off) up to but excluding 1.
             output_video: Write an annotated MP4 here (same size, frame rate and frame count).
+            output_csv: Write the rows to this CSV as they are found (as
+                :meth:`VideoPrediction.to_csv` would), so they need not wait in memory.
+            keep_rows: Keep every row in the result (about 1.7 KB per face per analysed frame).
+                With ``False``, memory stays bounded however long the video: the result keeps
+                only counts (frames, faces, tracks, labels); stream the rows with ``output_csv``.
             progress: Show a tqdm progress bar with frames/s and ETA.
             detect_every: Run the face detector on every k-th analysed frame only; the frames in
                 between reuse its faces (boxes and landmarks) and are only classified.
@@ -244,6 +251,8 @@ class EmotionRecognizer:
             max_faces=max_faces,
             smoothing=smoothing,
             output_video=output_video,
+            output_csv=output_csv,
+            keep_rows=keep_rows,
             batch_frames=max(1, self.batch_size // 8),
             progress=progress,
             detect_every=detect_every,

@@ -163,18 +163,21 @@ def video(args: argparse.Namespace) -> int:
             max_faces=args.max_faces,
             smoothing=args.smoothing,
             output_video=args.out,
+            output_csv=args.csv,  # streamed: a long video's rows wait in memory only for --json/--plot
+            keep_rows=bool(args.json or args.plot),
             progress=not args.no_progress,
             detect_every=args.detect_every,
         )
-    except Interrupted as exc:  # keep what was finished: the rows so far go to --csv/--json
+    except Interrupted as exc:  # keep what was finished: the rows so far go to --json/--plot
         print(f"interrupted: {exc}; writing the frames analysed so far", file=sys.stderr)
         result, code = exc.partial, 130  # type: ignore[assignment]
-    for target, write in ((args.csv, result.to_csv), (args.json, result.to_json), (args.plot, result.plot_timeline)):
+    for target, write in ((args.json, result.to_json), (args.plot, result.plot_timeline)):
         if target:
             write(target)
             print(f"saved {target}", file=sys.stderr)
-    if args.out:
-        print(f"saved {args.out}", file=sys.stderr)
+    for target in (args.csv, args.out):
+        if target:
+            print(f"saved {target}", file=sys.stderr)
     print(result.summary())
     for track, n in sorted(result.track_lengths().items()):
         print(f"  track {track}: {n} frames")

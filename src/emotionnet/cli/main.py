@@ -114,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VIDEO",
         help="write an annotated video: .webm plays in browsers, .mp4",
     )
-    p.add_argument("--csv", metavar="FILE", help="write one row per face per frame")
-    p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
+    p.add_argument("--csv", metavar="FILE", help="write one row per face per frame, as found (memory stays bounded)")
+    p.add_argument(
+        "--json", metavar="FILE", help="write the full result as JSON (every row waits in memory until the end)"
+    )
     p.add_argument("--plot", metavar="PNG", help="save the probability timeline (needs matplotlib)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..drawing import draw_tracks
 from ..errors import Interrupted, InvalidInputError, OutputError
 from ..io.video import FrameReport, VideoFrame, iter_frames, open_capture, video_info
 from ..results import Face, ImagePrediction
-from .results import VideoFaceRow, VideoPrediction
+from .results import CsvRows, VideoFaceRow, VideoPrediction, count_rows
 from .tracking import FaceTracker, track_faces
 
 CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".webm": "VP80", ".mkv": "VP80"}
@@ -81,6 +82,8 @@ def analyze_video(
     max_faces: int | None = None,
     smoothing: float = 0.5,
     output_video: str | os.PathLike | None = None,
+    output_csv: str | os.PathLike | None = None,
+    keep_rows: bool = True,
     batch_frames: int = 8,
     progress: bool = True,
     detect_every: int = 1,
@@ -96,6 +99,8 @@ def analyze_video(
         max_faces: As for :meth:`EmotionRecognizer.analyze_video`.
         smoothing: As for :meth:`EmotionRecognizer.analyze_video`.
         output_video: As for :meth:`EmotionRecognizer.analyze_video`.
+        output_csv: As for :meth:`EmotionRecognizer.analyze_video`.
+        keep_rows: As for :meth:`EmotionRecognizer.analyze_video`.
         progress: As for :meth:`EmotionRecognizer.analyze_video`.
         detect_every: As for :meth:`EmotionRecognizer.analyze_video`.
         batch_frames: Frames per ``predict`` call.
@@ -112,6 +117,10 @@ def analyze_video(
         check_output(output_video, inputs=[path])
         if Path(output_video).suffix.lower() not in CODECS:
             raise OutputError(f"An annotated video is written as {', '.join(CODECS)}, not {os.fspath(output_video)!r}")
+    if output_csv is not None:
+        check_output(output_csv, inputs=[path])
+        if output_video is not None and os.path.realpath(output_csv) == os.path.realpath(output_video):
+            raise OutputError(f"output_csv and output_video are the same file: {os.fspath(output_csv)!r}")
     cap = open_capture(path)
     info = video_info(cap)
     fps = info.fps or 30.0
@@ -127,8 +136,10 @@ def analyze_video(
     report = FrameReport()
     rows: list[VideoFaceRow] = []
     counts = {"read": 0, "analyzed": 0}
+    found: tuple[Counter, Counter] = (Counter(), Counter())  # frames per track, detections per label
 
     def result() -> VideoPrediction:
+        tracks, labels = count_rows((), found)
         return VideoPrediction(
             source=os.fspath(path),
             fps=info.fps,
@@ -139,6 +150,9 @@ def analyze_video(
             skipped_frames=tuple(report.skipped),
             missing_at_end=report.missing_at_end,
             rows=tuple(rows),
+            track_frames=tracks,
+            label_counts=labels,
+            rows_kept=keep_rows,
         )
 
     total = (end_frame or info.frame_count) - start_frame
@@ -154,6 +168,11 @@ def analyze_video(
             if not writer.isOpened():
                 raise OutputError(f"OpenCV cannot write {os.fspath(output_video)!r} with the {codec} codec")
             stack.callback(writer.release)
+        csv_rows = None
+        if output_csv is not None:
+            tmp = stack.enter_context(atomic_path(output_csv, keep_on_interrupt=True))
+            csv_rows = CsvRows(stack.enter_context(open(tmp, "w", newline="", encoding="utf-8")))
+            stack.callback(csv_rows.finish)
         last: tuple[ImagePrediction, tuple[int, ...]] | None = None
         last_image: np.ndarray | None = None
 
@@ -167,9 +186,12 @@ def analyze_video(
                 if frame.index in preds:
                     last = track_faces(tracker, preds[frame.index], max_faces)
                     counts["analyzed"] += 1
-                    rows.extend(
-                        VideoFaceRow(frame.index, frame.time, tid, face) for face, tid in zip(last[0].faces, last[1])
-                    )
+                    new = [VideoFaceRow(frame.index, frame.time, t, face) for face, t in zip(last[0].faces, last[1])]
+                    count_rows(new, found)
+                    if csv_rows is not None:
+                        csv_rows.write(new)
+                    if keep_rows:
+                        rows.extend(new)
                 if writer is not None:
                     image = frame.image if frame.image is not None else last_image
                     if image is None:

@@ -7,10 +7,10 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from .._outputs import atomic_open, atomic_path, check_output
-from ..errors import MissingDependencyError
+from ..errors import InvalidInputError, MissingDependencyError
 from ..labels import LABELS
 from ..results import FacePrediction, csv_row
 
@@ -44,6 +44,38 @@ class VideoFaceRow:
         return {"frame": self.frame, "time": self.time, "track_id": self.track_id} | self.face.to_row()
 
 
+class CsvRows:
+    """Writes :class:`VideoFaceRow` s to an open text file as they come, so a long video's rows need
+    not be held in memory. The header is the first row's keys (:data:`COLUMNS` for the bundled
+    models), written with that row, or by :meth:`finish` when there was none."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file = file
+        self.writer: csv.DictWriter | None = None
+
+    def write(self, rows: list[VideoFaceRow] | tuple[VideoFaceRow, ...]) -> None:
+        """Append rows, rounded as :meth:`VideoPrediction.to_csv` rounds them.
+
+        Args:
+            rows: The rows, in frame order.
+        """
+        for row in rows:
+            values = csv_row(row.to_dict())
+            if self.writer is None:
+                self.writer = self._start(list(values))
+            self.writer.writerow(values)
+
+    def finish(self) -> None:
+        """Write the header if no row came, so the file always says what its columns are."""
+        if self.writer is None:
+            self.writer = self._start(list(COLUMNS))
+
+    def _start(self, columns: list[str]) -> csv.DictWriter:
+        writer = csv.DictWriter(self.file, fieldnames=columns)
+        writer.writeheader()
+        return writer
+
+
 @dataclass(frozen=True)
 class VideoPrediction:
     """Everything :meth:`EmotionRecognizer.analyze_video` found.
@@ -57,7 +89,11 @@ class VideoPrediction:
         frames_analyzed: Frames that went through detection and classification.
         skipped_frames: Indices of frames that could not be decoded (the run went on past them).
         missing_at_end: Frames the container announced but the file did not deliver.
-        rows: One :class:`VideoFaceRow` per face per analysed frame, in frame order.
+        rows: One :class:`VideoFaceRow` per face per analysed frame, in frame order; empty when the
+            run did not keep them (``keep_rows=False``).
+        track_frames: ``(track_id, analysed frames it appears in)`` pairs, by track id.
+        label_counts: ``(label, face detections with that top label)`` pairs, most frequent first.
+        rows_kept: Whether ``rows`` holds every row found; ``False`` after ``keep_rows=False``.
     """
 
     source: str
@@ -69,26 +105,40 @@ class VideoPrediction:
     skipped_frames: tuple[int, ...]
     missing_at_end: int
     rows: tuple[VideoFaceRow, ...]
+    track_frames: tuple[tuple[int, int], ...] = ()
+    label_counts: tuple[tuple[str, int], ...] = ()
+    rows_kept: bool = True
+
+    def __post_init__(self) -> None:
+        if self.rows and not self.track_frames:  # built from rows alone: count them
+            tracks, labels = count_rows(self.rows)
+            object.__setattr__(self, "track_frames", tracks)
+            object.__setattr__(self, "label_counts", labels)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     @property
+    def face_count(self) -> int:
+        """Face detections in all analysed frames (rows found, whether kept or not)."""
+        return sum(n for _, n in self.label_counts)
+
+    @property
     def track_ids(self) -> tuple[int, ...]:
         """Distinct track ids, sorted."""
-        return tuple(sorted({r.track_id for r in self.rows}))
+        return tuple(t for t, _ in self.track_frames)
 
     def track_lengths(self) -> dict[int, int]:
         """Number of analysed frames each track appears in."""
-        return dict(Counter(r.track_id for r in self.rows))
+        return dict(self.track_frames)
 
     def summary(self) -> str:
         """One line: frames, faces, tracks, dominant emotion, skipped frames."""
-        if not self.rows:
+        if not self.label_counts:
             faces = "no faces found"
         else:
-            top = Counter(r.face.label for r in self.rows).most_common(1)[0][0]
-            faces = f"{len(self.rows)} face detections in {len(self.track_ids)} track(s), mostly {top}"
+            top = self.label_counts[0][0]
+            faces = f"{self.face_count} face detections in {len(self.track_frames)} track(s), mostly {top}"
         skipped = f", {len(self.skipped_frames)} undecodable frame(s) skipped" if self.skipped_frames else ""
         return f"{self.frames_analyzed}/{self.frames_read} frames analysed: {faces}{skipped}"
 
@@ -103,8 +153,17 @@ class VideoPrediction:
             "frames_analyzed": self.frames_analyzed,
             "skipped_frames": list(self.skipped_frames),
             "missing_at_end": self.missing_at_end,
+            "face_count": self.face_count,
+            "rows_kept": self.rows_kept,
             "rows": [r.to_dict() for r in self.rows],
         }
+
+    def _need_rows(self, what: str) -> None:
+        if not self.rows_kept:
+            raise InvalidInputError(
+                f"{what} needs the rows, and this run did not keep them (keep_rows=False); "
+                "analyse with keep_rows=True, or stream them with output_csv"
+            )
 
     def to_json(self, path: str | os.PathLike) -> None:
         """Write :meth:`to_dict` as JSON (to a temporary file renamed into place when complete).
@@ -127,14 +186,21 @@ class VideoPrediction:
 
         Raises:
             OutputError: the folder does not exist, or ``path`` is a directory or the source video.
+            InvalidInputError: the run did not keep its rows.
         """
+        self._need_rows("to_csv()")
         with atomic_open(check_output(path, inputs=[self.source]), "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=list(self.rows[0].to_dict()) if self.rows else COLUMNS)
-            writer.writeheader()
-            writer.writerows(csv_row(r.to_dict()) for r in self.rows)
+            rows = CsvRows(f)
+            rows.write(self.rows)
+            rows.finish()
 
     def to_dataframe(self) -> Any:
-        """The rows as a ``pandas.DataFrame`` (needs pandas, which emotionnet does not install)."""
+        """The rows as a ``pandas.DataFrame`` (needs pandas, which emotionnet does not install).
+
+        Raises:
+            MissingDependencyError: pandas is not installed. InvalidInputError: the run did not keep its rows.
+        """
+        self._need_rows("to_dataframe()")
         try:
             import pandas as pd
         except ImportError as exc:
@@ -150,7 +216,9 @@ class VideoPrediction:
         Raises:
             MissingDependencyError: matplotlib is not installed.
             OutputError: the folder does not exist, or ``path`` is a directory or the source video.
+            InvalidInputError: the run did not keep its rows.
         """
+        self._need_rows("plot_timeline()")
         out = check_output(path, inputs=[self.source])
         plt = import_pyplot()
         from ..drawing import COLORS, OTHER
@@ -174,6 +242,24 @@ class VideoPrediction:
         with atomic_path(out) as tmp:
             fig.savefig(tmp, dpi=100, format="png")
         plt.close(fig)
+
+
+def count_rows(
+    rows: list[VideoFaceRow] | tuple[VideoFaceRow, ...], counts: tuple[Counter, Counter] | None = None
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[str, int], ...]]:
+    """Frames per track and detections per top label, as :class:`VideoPrediction` holds them.
+
+    Args:
+        rows: Rows to count.
+        counts: ``(tracks, labels)`` counters to add the rows to (kept across calls); new ones if ``None``.
+
+    Returns:
+        ``(track_frames, label_counts)``: tracks by id, labels most frequent first.
+    """
+    tracks, labels = counts if counts is not None else (Counter(), Counter())
+    tracks.update(r.track_id for r in rows)
+    labels.update(r.face.label for r in rows)
+    return tuple(sorted(tracks.items())), tuple(labels.most_common())
 
 
 def import_pyplot() -> Any:
