@@ -80,8 +80,12 @@ def test_train_one_epoch_writes_checkpoints(fer_dir: Path, tmp_path: Path) -> No
     assert cfg["widths"] == [4, 8, 8, 16] and cfg["preprocess"]["size"] == 48
 
 
-def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path) -> None:
+def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _train(fer_dir, tmp_path / "straight", "--epochs", "3") == 0
+    finished = (tmp_path / "straight" / "last.ckpt").read_bytes()
+    assert _train(fer_dir, tmp_path / "straight", "--epochs", "1") == 1  # a new run there would overwrite it
+    assert "already holds a run" in capsys.readouterr().err
+    assert (tmp_path / "straight" / "last.ckpt").read_bytes() == finished
     assert _train(fer_dir, tmp_path / "split", "--epochs", "3", "--stop-after", "1") == 0
     # what a kill in the middle of writing leaves behind must not stop the resume
     (tmp_path / "split" / "last.ckpt.partial").write_bytes(b"half a checkpoint")
@@ -260,6 +264,7 @@ def test_bad_data_and_values_are_one_error_line(
     assert main(["eval", "--data", str(missing), "--no-progress"]) == 1
     assert capsys.readouterr().err.startswith(f"error: FER2013 folder missing: {missing}")
     assert _train(missing, tmp_path / "a", "--epochs", "1") == 1
+    assert not (tmp_path / "a").exists()  # no run folder for a run that never started
     no_votes = tmp_path / "fer"
     shutil.copytree(fer_dir, no_votes)
     (no_votes / "ferplus.csv").unlink()

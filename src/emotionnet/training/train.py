@@ -121,9 +121,11 @@ def train(
     out = Path(cfg.out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"The run folder {cfg.out!r} is a file")
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    if not resume and any((out / name).exists() for name in ("last.ckpt", "best")):
+        raise OutputError(
+            f"{cfg.out!r} already holds a run (last.ckpt, best/), which a new run would overwrite: "
+            "continue it with --resume (resume=True), or choose another run folder"
+        )
     train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
     votes = _votes(cfg, train_set)[0]
     if cfg.targets != "fer2013" and cfg.unvoted == "drop":  # faces no annotator gave one of our seven
@@ -163,7 +165,9 @@ def train(
         class_weights = class_weights.to(device)
     start_epoch, best, history = 0, -1.0, []
     ckpt_path = out / "last.ckpt"
-    if rank == 0:  # what a kill in the middle of a write left behind
+    if rank == 0:  # the folder once the data and settings are known good; then what a killed write left
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
         ckpt_path.with_name("last.ckpt.partial").unlink(missing_ok=True)
         shutil.rmtree(out / "best.partial", ignore_errors=True)
     if resume and ckpt_path.exists():
