@@ -126,6 +126,7 @@ def test_two_videos_equal_single_process(cluster: None, recognizer: en.EmotionRe
 def test_videos_as_csv_and_bad_format(cluster: None, tmp_path: Path) -> None:
     (job,) = analyze_videos([PEXELS], tmp_path, format="csv", every_n_frames=50, progress=False)
     assert job.output is not None and pd.read_csv(job.output)["frame"].tolist()[:2] == [0, 50]
+    assert job.rows == len(pd.read_csv(job.output)) == 10  # streamed to the file, counted, not kept
     with pytest.raises(en.InvalidInputError, match="format"):
         analyze_videos([PEXELS], tmp_path, format="xlsx")  # type: ignore[arg-type]
 

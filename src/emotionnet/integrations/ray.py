@@ -228,15 +228,14 @@ def _video_task(source: str, output: str, fmt: str, rec: dict[str, Any], video: 
         recognizer = _recognizer(**rec)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SkippedFramesWarning)  # counted in the VideoJob instead
-            result = recognizer.analyze_video(source, progress=False, **video)
+            csv: dict[str, Any] = {"output_csv": output, "keep_rows": False} if fmt == "csv" else {}  # streamed
+            result = recognizer.analyze_video(source, progress=False, **csv, **video)
     except EmotionNetError as exc:
         return VideoJob(source, None, error=f"{type(exc).__name__}: {exc}")
-    if fmt == "csv":
-        result.to_csv(output)
-    else:
+    if fmt == "parquet":
         result.to_dataframe().to_parquet(output, index=False)
     n_skipped = len(result.skipped_frames)
-    return VideoJob(source, output, result.frames_read, result.frames_analyzed, n_skipped, len(result.rows))
+    return VideoJob(source, output, result.frames_read, result.frames_analyzed, n_skipped, result.face_count)
 
 
 def analyze_videos(
@@ -254,7 +253,8 @@ def analyze_videos(
     progress: bool = True,
     **video_kwargs: Any,
 ) -> list[VideoJob]:
-    """Analyse each video in its own Ray task; write ``output_dir/<name>.parquet`` (or ``.csv``).
+    """Analyse each video in its own Ray task; write ``output_dir/<name>.parquet`` (or ``.csv``,
+    streamed as rows are found, so a task's memory does not grow with its video).
 
     ``video_kwargs`` go to :meth:`~emotionnet.EmotionRecognizer.analyze_video` (``every_n_frames``,
     ``start``, ``end``, ``max_faces``, ``smoothing``). Each task reuses its worker's recognizer.
