@@ -188,6 +188,9 @@ def test_pil_images_tensors_tuples_folders_and_urls(tmp_path: Path) -> None:
         assert np.array_equal(load_image(f"{url}/b.png"), bgr)
         with pytest.raises(errors.ImageReadError, match=f"{url}/missing.png"):  # the URL as given, not mangled
             load_image(f"{url}/missing.png")
+        for other in ("s3://bucket/b.png", "ftp://127.0.0.1/b.png"):
+            with pytest.raises(errors.InvalidInputError, match="only http"):
+                load_image(other)
     finally:
         server.shutdown()
         server.server_close()

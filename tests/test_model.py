@@ -62,6 +62,9 @@ def test_unknown_model_names(tmp_path: Path) -> None:
         load_model("no_such.model")
     with pytest.raises(ModelNotFoundError):
         load_model(tmp_path / "missing-dir")
+    for empty in ("", "local-dir:", "hf-hub:", " "):  # not the current folder
+        with pytest.raises(InvalidInputError, match="model is empty"):
+            load_model(empty)
 
 
 def test_create_model_one_namespace() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ASTRONAUT
 from emotionnet import Emotion, Face, FacePrediction, ImagePrediction, annotate
+from emotionnet.errors import InvalidInputError
 
 SCORES = (0.05, 0.0, 0.05, 0.7, 0.1, 0.05, 0.05)
 
@@ -58,3 +59,5 @@ def test_annotate_returns_new_image_and_draws() -> None:
     assert not changed[400:, :100].any()
     single = annotate(ASTRONAUT, _pred().faces[0], label="#1", landmarks=False, bars=False)
     assert single.shape == (512, 512, 3)
+    with pytest.raises(InvalidInputError, match="each image with its own prediction"):
+        annotate(ASTRONAUT, [_pred()])  # type: ignore[arg-type]

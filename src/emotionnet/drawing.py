@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .errors import InvalidInputError
 from .io.image import ImageSource, load_image
 from .labels import Emotion
 from .results import FacePrediction, ImagePrediction
@@ -40,12 +41,24 @@ def annotate(
         landmarks: Draw the five landmark points where the detector gave them.
         label: Extra text put before each face's label (e.g. a track id).
 
+    Returns:
+        A new BGR uint8 array; ``image`` is not modified.
+
+    Raises:
+        InvalidInputError: ``prediction`` is not a prediction. ImageNotFoundError, ImageReadError,
+            InvalidImageError: ``image`` is not a usable image.
+
     >>> from emotionnet.results import Face, FacePrediction
     >>> img = np.zeros((120, 160, 3), np.uint8)
     >>> face = FacePrediction(Face((40, 30, 50, 50)), (0, 0, 0, 1, 0, 0, 0))
     >>> annotate(img, ImagePrediction((face,), 160, 120)).shape
     (120, 160, 3)
     """
+    if not isinstance(prediction, (ImagePrediction, FacePrediction)):
+        hint = " (annotate each image with its own prediction)" if isinstance(prediction, (list, tuple)) else ""
+        raise InvalidInputError(
+            f"annotate() takes an ImagePrediction or a FacePrediction, got {type(prediction).__name__}{hint}"
+        )
     canvas = load_image(image).copy()
     faces = (prediction,) if isinstance(prediction, FacePrediction) else prediction.faces
     for face in faces:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,7 @@ MAX_PIXELS = 100_000_000
 """Images with more pixels than this (e.g. 10,000 x 10,000) are refused before decoding."""
 MAX_FILE_BYTES = 1 << 30
 """Image files larger than this are refused before they are read."""
+_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # s3://, ftp://, gs://: not downloaded
 
 
 def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> np.ndarray:
@@ -52,6 +54,7 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
         ImageNotFoundError: the path does not exist or is a directory.
         ImageReadError: the file or bytes are empty, not an image, or truncated.
         InvalidImageError: the array has the wrong dtype, shape or size, or holds NaN.
+        InvalidInputError: a URL other than http(s) (``s3://``, ``ftp://``), or a bad ``color``.
 
     >>> load_image(np.zeros((64, 64), np.uint8)).shape
     (64, 64, 3)
@@ -64,6 +67,10 @@ def load_image(source: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> 
         return _decode(bytes(source), "<bytes>")
     if isinstance(source, str) and source.startswith(("http://", "https://")):
         return _decode(_download(source), source)
+    if isinstance(source, str) and _OTHER_URL.match(source) and not os.path.exists(source):
+        raise InvalidInputError(
+            f"Cannot read {source!r}: only http(s) URLs are downloaded; fetch it yourself and pass the bytes"
+        )
     foreign = _foreign_array(source)
     if foreign is not None:
         return _from_array(foreign, "rgb")

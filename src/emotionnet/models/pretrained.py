@@ -58,6 +58,7 @@ def load_model(
         OfflineError: not cached and the Hub is unreachable.
         ChecksumError: a registered file's sha256 does not match.
         WeightsError: corrupt, truncated or mismatched weights.
+        InvalidInputError: ``model`` is empty or of another type.
 
     Registered and Hub checkpoints carry their preprocessing, labels and calibration
     temperature (``model.preprocess``, ``model.labels``, ``model.temperature``).
@@ -78,6 +79,8 @@ def load_model(
             f"model must be a registered name, a folder, a Hub repo id or a ModelEntry, got {type(model).__name__}"
         )
     name = os.fspath(model)
+    if not name.removeprefix(LOCAL_PREFIX).removeprefix(HUB_PREFIX).strip():
+        raise InvalidInputError(f"model is empty ({name!r}): give a registered name, a folder or a Hub repo id")
     if name.startswith(LOCAL_PREFIX) or (not name.startswith(HUB_PREFIX) and not _REPO_ID.match(name)):
         path = Path(name.removeprefix(LOCAL_PREFIX))
         if not path.is_dir():
