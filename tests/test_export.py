@@ -11,6 +11,8 @@ import torch
 from emotionnet import create_model
 from emotionnet.cli import main
 from emotionnet.models.export import export_onnx
+from emotionnet.models.hub import fetch
+from emotionnet.models.registry import get_model_entry
 
 
 def test_export_matches_torch_at_any_batch(tmp_path: Path) -> None:
@@ -36,7 +38,15 @@ def test_cli_export(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-
     weights = tmp_path / "m" / "model.safetensors"
     before = weights.read_bytes()
     assert main(["export-onnx", "--model", str(tmp_path / "m"), "--out", str(weights)]) == 1
-    assert "would be destroyed" in capsys.readouterr().err and weights.read_bytes() == before
+    assert "to a .onnx file" in capsys.readouterr().err and weights.read_bytes() == before
+    shipped = fetch(get_model_entry("default").onnx)  # type: ignore[arg-type]
+    before = shipped.read_bytes()
+    try:
+        assert main(["export-onnx", "--model", "default", "--out", str(shipped)]) == 1  # its own shipped ONNX file
+        assert "would be destroyed" in capsys.readouterr().err and shipped.read_bytes() == before
+    finally:  # a failure here must not leave the package's file changed
+        if shipped.read_bytes() != before:
+            shipped.write_bytes(before)
 
 
 def test_half_storage_and_int8_files(tmp_path: Path) -> None:

@@ -129,3 +129,16 @@ def test_remote_bind_needs_a_flag() -> None:
     from emotionnet.cli import main
 
     assert main(["live", "--host", "0.0.0.0", "--source", str(PEXELS)]) == 2
+
+
+def test_port_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from emotionnet import errors
+    from emotionnet.cli import main
+    from emotionnet.video.live import LiveServer
+
+    with pytest.raises(SystemExit) as exit_info:  # argparse's usage error
+        main(["live", "--port", "99999", "--source", str(PEXELS)])
+    assert exit_info.value.code == 2 and "must be a TCP port" in capsys.readouterr().err
+    for port in (-1, 65536, "8765", True):
+        with pytest.raises(errors.InvalidInputError, match="port must be"):
+            LiveServer(port=port)  # type: ignore[arg-type]

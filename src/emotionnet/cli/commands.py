@@ -262,12 +262,11 @@ def export_onnx(args: argparse.Namespace) -> int:
     Returns:
         The exit code (0 on success; see :func:`emotionnet.cli.main`).
     """
-    from .._outputs import check_output
-    from ..models.export import export_onnx
+    from ..models.export import check_onnx_output, export_onnx
     from ..models.pretrained import load_model
 
     model = load_model(args.model)
-    check_output(args.out, inputs=_model_files(args.model))  # never over the weights it exports
+    check_onnx_output(args.out, inputs=_model_files(args.model))  # never over the weights it exports
     if args.int8:
         from ..models.export import quantize_int8
         from ..models.hub import sha256_of
@@ -292,13 +291,15 @@ def export_onnx(args: argparse.Namespace) -> int:
 
 
 def _model_files(spec: str) -> list[Path]:
-    """The local files a model spec was loaded from: a folder's files, or a registered entry's weights."""
+    """The local files a model spec was loaded from: a folder's files, or a registered entry's weights
+    (safetensors and, where it ships one, ONNX)."""
     from ..models.hub import fetch
     from ..models.pretrained import LOCAL_PREFIX
     from ..models.registry import get_model_entry, list_models
 
     if spec == "default" or spec in list_models():
-        return [fetch(get_model_entry(spec).weights)]
+        entry = get_model_entry(spec)
+        return [fetch(w) for w in (entry.weights, entry.onnx) if w is not None]
     folder = Path(spec.removeprefix(LOCAL_PREFIX))
     return sorted(folder.iterdir()) if folder.is_dir() else []
 

@@ -41,6 +41,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port, 0-65535 (0: any free one), got {value}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -127,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default="0", help="camera index, video file or stream URL")
     p.add_argument("--view", default="browser", choices=["browser", "window", "none"])
     p.add_argument("--host", default="127.0.0.1", help="address to serve the browser view on")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765, help="TCP port of the browser view (0: any free one)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
     p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after N frames")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 from torch import nn
 
 from .._outputs import atomic_path, check_output
-from ..errors import EmotionNetError, MissingDependencyError
+from ..errors import EmotionNetError, MissingDependencyError, OutputError
 from .emotionnet import EmotionNet
 
 
@@ -25,6 +26,25 @@ class _Probabilities(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.predict_proba(x)
+
+
+def check_onnx_output(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Refuse an ONNX output that is not a ``.onnx`` file, or that :func:`check_output` refuses.
+
+    Args:
+        path: Where the ONNX file would go.
+        inputs: Files it must not replace (the weights being exported).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        OutputError: another suffix (``photo.png`` is not overwritten with a model), a missing
+            folder, a directory, or one of ``inputs``.
+    """
+    if Path(path).suffix.lower() != ".onnx":
+        raise OutputError(f"An ONNX model is written to a .onnx file, not {os.fspath(path)!r}")
+    return check_output(path, inputs=inputs)
 
 
 def export_onnx(
@@ -47,13 +67,19 @@ def export_onnx(
         opset: The ONNX opset.
         check_batch: Random faces run through both to compare.
         half_storage: Store the large weights as float16.
+
+    Returns:
+        The largest absolute difference between the file's and torch's probabilities.
+
+    Raises:
+        MissingDependencyError: ``onnx`` is not installed. OutputError: see :func:`check_onnx_output`.
     """
     try:
         import onnx  # noqa: F401  (the exporter needs it)
     except ImportError as exc:
         raise MissingDependencyError('export_onnx() needs the onnx package: pip install "emotionnet[onnx]"') from exc
     wrapper = _Probabilities(copy.deepcopy(model).float().cpu()).eval()  # never touch the caller's model
-    with atomic_path(check_output(path)) as tmp:  # checked before it replaces ``path``
+    with atomic_path(check_onnx_output(path)) as tmp:  # checked before it replaces ``path``
         diff = _export_and_check(wrapper, model.input_size, tmp, opset, check_batch)
         if half_storage:
             diff = _store_half(tmp, wrapper, model.input_size, check_batch)
@@ -159,7 +185,7 @@ def quantize_int8(model: EmotionNet, path: str | os.PathLike, calibration: np.nd
             self.start += 64
             return {"faces": faces[self.start - 64 : self.start]}
 
-    out = check_output(path)
+    out = check_onnx_output(path)
     with tempfile.TemporaryDirectory() as work, atomic_path(out) as tmp:
         fp32, prepared = Path(work) / "fp32.onnx", Path(work) / "prepared.onnx"
         export_onnx(model, fp32)

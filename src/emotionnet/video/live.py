@@ -49,6 +49,8 @@ class LiveServer:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise InvalidInputError(f"port must be an int in 0-65535 (0: any free one), got {port!r}")
         if host not in ("127.0.0.1", "localhost", "::1"):
             warnings.warn(
                 f"Serving the live view on {host}: anyone who can reach this machine can watch the camera",
