@@ -168,6 +168,7 @@ def test_rows_stream_to_csv_and_need_not_stay_in_memory(recognizer: EmotionRecog
     assert streamed.rows == () and not streamed.rows_kept and kept.rows_kept
     assert streamed.face_count == len(kept) > 40 and streamed.track_lengths() == kept.track_lengths()
     assert streamed.summary() == kept.summary() and streamed.to_dict()["face_count"] == len(kept)
+    assert streamed.to_dict()["track_frames"] == [[t, n] for t, n in kept.track_lengths().items()]
     for write in (streamed.to_csv, streamed.plot_timeline):
         with pytest.raises(errors.InvalidInputError, match="keep_rows=False"):
             write(tmp_path / "again.png")

@@ -143,7 +143,8 @@ class VideoPrediction:
         return f"{self.frames_analyzed}/{self.frames_read} frames analysed: {faces}{skipped}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: metadata plus ``rows`` as flat dicts."""
+        """JSON-ready dict: metadata, counts (``track_frames`` and ``label_counts`` as
+        ``[key, count]`` pairs) and ``rows`` as flat dicts."""
         return {
             "source": self.source,
             "fps": self.fps,
@@ -154,6 +155,8 @@ class VideoPrediction:
             "skipped_frames": list(self.skipped_frames),
             "missing_at_end": self.missing_at_end,
             "face_count": self.face_count,
+            "track_frames": [list(pair) for pair in self.track_frames],
+            "label_counts": [list(pair) for pair in self.label_counts],
             "rows_kept": self.rows_kept,
             "rows": [r.to_dict() for r in self.rows],
         }
