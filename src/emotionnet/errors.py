@@ -92,6 +92,18 @@ def exit_code(exc: EmotionNetError) -> int:
     return 2 if isinstance(exc, InvalidInputError) and not isinstance(exc, InvalidImageError) else 1
 
 
+def describe(exc: BaseException) -> str:
+    """``"Type: message"``, as error columns of tables (``predict --csv``, Ray) spell a failure.
+
+    Args:
+        exc: The error.
+
+    Returns:
+        The class name, a colon and the message.
+    """
+    return f"{type(exc).__name__}: {exc}"
+
+
 def report(main: Callable[[], int]) -> int:
     """Run a command's ``main``: an emotionnet error becomes one ``error:`` line and its exit status.
 

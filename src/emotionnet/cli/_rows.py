@@ -47,6 +47,7 @@ class PredictionRows:
         Args:
             result: Its prediction; a failed image has ``error`` set (``on_error="return"``).
         """
+        from ..errors import describe
         from ..results import csv_row, image_rows
 
         if self._json is not None:
@@ -55,7 +56,7 @@ class PredictionRows:
             self._json.write(("," if self.count else "") + "\n  " + text)
             self._json.flush()
         if self._csv is not None:
-            error = "" if result.error is None else f"{type(result.error).__name__}: {result.error}"
+            error = "" if result.error is None else describe(result.error)
             rows = image_rows(result.source or "", result.faces, self._labels, error)
             self._csv.writerows(csv_row(r) for r in rows)
         self.count += 1

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..errors import EmotionNetError
+from ..errors import EmotionNetError, describe
 
 
 def items(values: Any, column: str) -> list[Any]:
@@ -42,7 +42,7 @@ def decode(items: list[Any], color: Literal["bgr", "rgb"]) -> tuple[list[np.ndar
             errors.append("")
         except EmotionNetError as exc:
             images.append(None)
-            errors.append(f"{type(exc).__name__}: {exc}")
+            errors.append(describe(exc))
     return images, errors
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..errors import EmotionNetError, InvalidInputError
+from ..errors import EmotionNetError, InvalidInputError, describe
 from ..labels import LABELS
 from ..results import ROW_COLUMNS, image_rows
 from . import _rows
@@ -231,7 +231,7 @@ def _video_task(source: str, output: str, fmt: str, rec: dict[str, Any], video: 
             csv: dict[str, Any] = {"output_csv": output, "keep_rows": False} if fmt == "csv" else {}  # streamed
             result = recognizer.analyze_video(source, progress=False, **csv, **video)
     except EmotionNetError as exc:
-        return VideoJob(source, None, error=f"{type(exc).__name__}: {exc}")
+        return VideoJob(source, None, error=describe(exc))
     if fmt == "parquet":
         result.to_dataframe().to_parquet(output, index=False)
     n_skipped = len(result.skipped_frames)
