@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -568,3 +570,27 @@ def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
         Ensemble([one, other])
     with pytest.raises(ValueError, match="at least one"):
         Ensemble([])
+
+
+def test_ctrl_c_keeps_the_finished_epochs_and_says_how_to_go_on(fer_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["--data", str(fer_dir), "--out", str(out), "--config", "tiny", "--batch-size", "16", "--lr", "0.05"]
+    proc = subprocess.Popen(  # a real Ctrl-C: SIGINT to a training process (default handling, even under CI)
+        [sys.executable, "-m", "emotionnet.training", *args, "--no-progress", "--epochs", "500"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 120
+    while not (out / "last.ckpt").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted: the epochs finished are in" in err and "--resume" in err and "Traceback" not in err
+    done = torch.load(out / "last.ckpt", weights_only=True)["epoch"]
+    assert 0 <= done < 499
+    assert _train(fer_dir, out, "--epochs", "500", "--resume", "--stop-after", "1") == 0  # goes on from there
+    assert torch.load(out / "last.ckpt", weights_only=True)["epoch"] == done + 1

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import report
-from .commands import add_train_arguments
-from .train import run
+from .commands import add_train_arguments, run_train
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(prog="emotionnet train", description="Train EmotionNet on FER2013.")
     add_train_arguments(parser)
-    return run(parser.parse_args(argv))
+    return run_train(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from ..models.configs import CONFIGS
@@ -21,7 +25,7 @@ def add_subcommands(sub: Any, formatter_class: type[argparse.HelpFormatter] = ar
         formatter_class=formatter_class,
     )
     add_train_arguments(p)
-    p.set_defaults(func=_train)
+    p.set_defaults(func=run_train)
 
     p = sub.add_parser(
         "eval",
@@ -145,10 +149,33 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no per-epoch progress bar")
 
 
-def _train(args: argparse.Namespace) -> int:
-    from .train import run
+def run_train(args: argparse.Namespace) -> int:
+    """Train from parsed ``emotionnet train`` options (``python -m emotionnet.training`` too).
 
-    return run(args)
+    Args:
+        args: The parsed options.
+
+    Returns:
+        The exit code: 0, or 130 after Ctrl-C once an epoch was saved (``--resume`` goes on).
+    """
+    from .config import TrainConfig
+    from .train import train
+
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)})
+    try:
+        result = train(cfg, resume=args.resume, progress=not args.no_progress, stop_after=args.stop_after)
+    except KeyboardInterrupt:
+        if (Path(args.out) / "last.ckpt").exists():
+            print(
+                f"interrupted: the epochs finished are in {Path(args.out) / 'last.ckpt'} (best weights in best/); "
+                "run the same command with --resume to go on",
+                file=sys.stderr,
+            )
+            return 130
+        raise
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
+    return 0
 
 
 def _eval(args: argparse.Namespace) -> int:

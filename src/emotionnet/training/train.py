@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -283,19 +282,3 @@ def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: 
     for f in sorted(partial.iterdir()):
         os.replace(f, directory / f.name)
     partial.rmdir()
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run training from parsed ``emotionnet train`` options.
-
-    Args:
-        args: The parsed options.
-
-    Returns:
-        The exit code.
-    """
-    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)})
-    result = train(cfg, resume=args.resume, progress=not args.no_progress, stop_after=args.stop_after)
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"best PublicTest accuracy {result['best_val_acc']:.4f}; weights in {Path(args.out) / 'best'}")
-    return 0
