@@ -191,3 +191,43 @@ def test_a_model_with_other_labels_works_end_to_end(tmp_path: Path) -> None:
     )
     video.to_csv(tmp_path / "rows.csv")
     assert (tmp_path / "rows.csv").read_text().splitlines()[0].endswith("calm,excited,tired")
+
+
+def test_long_lists_show_progress_and_ctrl_c_keeps_the_images_finished(
+    recognizer: EmotionRecognizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import http.server
+    import os
+    import signal
+    import threading
+
+    from emotionnet._pipeline import CHUNK
+
+    bgr = cv2.imread(str(ASTRONAUT))
+    small = cv2.resize(bgr, (128, 128))
+    many = [small] * (CHUNK + 44)
+    results = recognizer.predict(many, progress=True)
+    assert len(results) == CHUNK + 44 and f"/{CHUNK + 44} [" in capsys.readouterr().err  # tqdm's "n/total ["
+    assert recognizer.predict(many[:3]) and "/3 [" not in capsys.readouterr().err  # short lists: no bar
+
+    class CtrlC(http.server.BaseHTTPRequestHandler):  # Ctrl-C arrives while this image downloads
+        def do_GET(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(cv2.imencode(".png", small)[1].tobytes())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CtrlC)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/face.png"
+        with pytest.raises(errors.Interrupted, match=f"after {CHUNK} of {CHUNK + 3} images") as info:
+            recognizer.predict([*many[:CHUNK], many[0], url, many[0]], progress=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    partial = info.value.partial
+    assert len(partial) == CHUNK and all(a.faces == b.faces for a, b in zip(partial, results))

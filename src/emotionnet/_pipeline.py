@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
-from .errors import EmotionNetError, InvalidImageError, InvalidInputError
+from .errors import EmotionNetError, Interrupted, InvalidImageError, InvalidInputError
 from .io.image import ImageSource, check_boxes, list_images, load_image
 from .results import Box, Face, FacePrediction, ImagePrediction
 
@@ -51,14 +51,20 @@ def as_batch(
     return list(image), per_image, True
 
 
+CHUNK = 256
+"""Images whose faces go through the classifier together: memory stays bounded however many
+images one call gets, and Ctrl-C keeps every chunk already finished."""
+
+
 def predict_images(
     images: list[ImageSource],
     boxes: list[Sequence[Box] | None],
     color: Literal["bgr", "rgb"],
     detector: FaceDetector | None,
     classifier: Classifier,
+    progress: bool | None = None,
 ) -> list[ImagePrediction]:
-    """Predict each image; all faces go through the classifier together.
+    """Predict each image; the faces of each :data:`CHUNK` images go through the classifier together.
 
     Args:
         images: The images (anything :func:`~emotionnet.load_image` reads).
@@ -66,10 +72,41 @@ def predict_images(
         color: Channel order of array inputs.
         detector: Finds faces where ``boxes`` is ``None``.
         classifier: The classifier stage (its ``preprocess`` cuts the crops).
+        progress: Show a progress bar; ``None``: for more than :data:`CHUNK` images, on a terminal
+            or in a notebook.
 
     Returns:
         One :class:`ImagePrediction` per image; an image that failed has ``error`` set and no faces.
+
+    Raises:
+        Interrupted: Ctrl-C; its ``partial`` holds the predictions of the images finished, in order.
     """
+    out: list[ImagePrediction] = []
+    bar = None
+    if len(images) > CHUNK if progress is None else progress:
+        from tqdm.auto import tqdm  # only here: a frame's predict() pays nothing for the bar
+
+        bar = tqdm(total=len(images), unit="image", disable=None if progress is None else False, leave=False)
+    try:
+        for start in range(0, len(images), CHUNK):
+            end = start + CHUNK
+            out.extend(_predict_chunk(images[start:end], boxes[start:end], color, detector, classifier, bar))
+    except KeyboardInterrupt:
+        raise Interrupted(f"Interrupted after {len(out)} of {len(images)} images", out) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def _predict_chunk(
+    images: list[ImageSource],
+    boxes: list[Sequence[Box] | None],
+    color: Literal["bgr", "rgb"],
+    detector: FaceDetector | None,
+    classifier: Classifier,
+    bar: Any,
+) -> list[ImagePrediction]:
     pre, labels = classifier.preprocess, classifier.labels
     crops: list[np.ndarray] = []  # each image is cut as soon as its faces are found, then let go
     faces: list[tuple[Face, ...]] = []
@@ -84,6 +121,9 @@ def predict_images(
             sizes.append(None)
             errors.append(exc)
             continue
+        finally:
+            if bar is not None:
+                bar.update(1)
         if fs:
             crops.append(pre.crops(bgr, fs))
         faces.append(fs)

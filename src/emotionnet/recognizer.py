@@ -40,7 +40,7 @@ class EmotionRecognizer:
             :class:`FaceDetector`, or ``None`` to only classify boxes you pass to :meth:`predict`
             (or crops to :meth:`classify_faces`).
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda[:N]"`` or ``"mps"``.
-        batch_size: Faces per forward pass; all faces of all images in one call are batched.
+        batch_size: Faces per forward pass; the faces of up to 256 images of one call are batched.
         tta: Test-time views whose probabilities are averaged: ``"none"`` (or ``False``),
             ``"flip"`` (or ``True``: each face and its mirror, 2x the classifier's time) or
             ``"tencrop"`` (five shifted crops and their mirrors, 10x). On PrivateTest the default
@@ -121,6 +121,7 @@ class EmotionRecognizer:
         boxes: Sequence[Sequence[Box]] | None = None,
         color: Literal["bgr", "rgb"] = "bgr",
         on_error: OnError = "raise",
+        progress: bool | None = None,
     ) -> list[ImagePrediction]: ...
 
     @overload
@@ -131,6 +132,7 @@ class EmotionRecognizer:
         boxes: Sequence[Box] | None = None,
         color: Literal["bgr", "rgb"] = "bgr",
         on_error: OnError = "raise",
+        progress: bool | None = None,
     ) -> ImagePrediction: ...
 
     def predict(
@@ -140,13 +142,14 @@ class EmotionRecognizer:
         boxes: Sequence[Box] | Sequence[Sequence[Box]] | None = None,
         color: Literal["bgr", "rgb"] = "bgr",
         on_error: OnError = "raise",
+        progress: bool | None = None,
     ) -> ImagePrediction | list[ImagePrediction]:
         """Detect faces and classify their emotions.
 
         Args:
             image: A path or URL, encoded bytes, a uint8 array, a PIL image or a torch tensor
                 (see :func:`emotionnet.load_image`); or a list or tuple of these, or a folder (each
-                returns a list, one result per image; all faces are batched together).
+                returns a list, one result per image; the faces of each 256 images are batched together).
             boxes: Classify these ``(x, y, w, h)`` boxes (or :class:`Face` objects, whose
                 landmarks then level the eyes) instead of detecting: a list for one image, one
                 such list per image when ``image`` is a list.
@@ -156,6 +159,9 @@ class EmotionRecognizer:
                 :class:`ImagePrediction` or ``None`` per image) and ``.index`` set, so finished
                 work is not lost. ``"return"``: no exception; a failed image comes back as an
                 :class:`ImagePrediction` with no faces and ``error`` set.
+            progress: Show a progress bar; ``None``: for lists of more than 256 images (on a
+                terminal or in a notebook). The faces of each 256 images are classified together,
+                so memory stays bounded and Ctrl-C keeps the images finished.
 
         Returns:
             An :class:`ImagePrediction` (a list of them for a list input).
@@ -163,6 +169,7 @@ class EmotionRecognizer:
         Raises:
             InvalidInputError: empty list, bad boxes, or no detector and no boxes.
             ImageNotFoundError, ImageReadError, InvalidImageError: unusable image.
+            Interrupted: Ctrl-C; ``.partial`` holds the predictions finished, in input order.
 
         >>> results = recognizer.predict(["a.jpg", "missing.jpg"], on_error="return")  # doctest: +SKIP
         >>> [r.ok for r in results]  # doctest: +SKIP
@@ -171,7 +178,7 @@ class EmotionRecognizer:
         if on_error not in ("raise", "return"):
             raise InvalidInputError(f"on_error must be 'raise' or 'return', got {on_error!r}")
         images, per_image, many = as_batch(image, boxes)
-        results = predict_images(images, per_image, color, self.detector, self.classifier)
+        results = predict_images(images, per_image, color, self.detector, self.classifier, progress)
         failed = [i for i, r in enumerate(results) if r.error is not None]
         if failed and (on_error == "raise" or not many):
             first = results[failed[0]].error

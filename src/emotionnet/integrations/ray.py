@@ -125,7 +125,7 @@ class EmotionPredictor:
                 preds = self.recognizer.classify_faces(arrays)
                 results = {i: (p,) for i, p in zip(good, preds)}
             else:
-                found = self.recognizer.predict(arrays)
+                found = self.recognizer.predict(arrays, progress=False)
                 results = {i: tuple(p.faces) for i, p in zip(good, found)}
         columns = (*ROW_COLUMNS, *self.recognizer.labels)  # the model's own class names
         rows: list[dict[str, Any]] = []
