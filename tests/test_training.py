@@ -93,6 +93,13 @@ def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path, capsys: pytest.Cap
     (tmp_path / "split" / "last.ckpt.partial").write_bytes(b"half a checkpoint")
     (tmp_path / "split" / "best.partial").mkdir()
     (tmp_path / "split" / "best.partial" / "model.safetensors").write_bytes(b"half the weights")
+    assert _train(fer_dir, tmp_path / "split", "--epochs", "4", "--resume") == 2  # a longer schedule: refused
+    assert "epochs 3 then, 4 now" in capsys.readouterr().err  # (it used to crash when the old schedule ended)
+    saved = tmp_path / "split" / "train_config.json"
+    saved.write_text(saved.read_text().replace('"epochs": 3', '"epochs": 4'))  # a config edited by hand
+    assert _train(fer_dir, tmp_path / "split", "--epochs", "4", "--resume") == 2  # the checkpoint's schedule says no
+    assert "schedule has" in capsys.readouterr().err
+    saved.write_text(saved.read_text().replace('"epochs": 4', '"epochs": 3'))
     assert _train(fer_dir, tmp_path / "split", "--epochs", "3", "--resume") == 0
     assert sorted(p.name for p in (tmp_path / "split").iterdir()) == ["best", "last.ckpt", "train_config.json"]
     a = torch.load(tmp_path / "straight" / "last.ckpt", weights_only=True)

@@ -33,6 +33,28 @@ from .losses import distillation_loss, soft_cross_entropy
 log = logging.getLogger("emotionnet.train")
 
 
+_MAY_MOVE = frozenset({"data", "out", "cache_dir"})
+"""Settings a resumed run may change: where things are, not what is learnt."""
+
+
+def _check_same_settings(cfg: TrainConfig, saved: Path) -> None:
+    """Refuse to resume a run with other settings (a longer schedule would crash at its old end).
+
+    Raises:
+        InvalidInputError: a setting differs from the run's ``train_config.json``.
+    """
+    if not saved.exists():
+        return
+    then = json.loads(saved.read_text())
+    now = json.loads(json.dumps(asdict(cfg)))  # tuples as JSON lists, as saved
+    diff = [f"{k} {then[k]!r} then, {v!r} now" for k, v in now.items() if k not in _MAY_MOVE and then.get(k, v) != v]
+    if diff:
+        raise InvalidInputError(
+            f"--resume goes on with the run's own settings, and these differ: {'; '.join(diff)}. "
+            "Give the same ones, or start a new run folder (--init-from its best/ to build on it)"
+        )
+
+
 def _setup_distributed() -> tuple[int, int, torch.device]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -125,6 +147,8 @@ def train(
             f"{cfg.out!r} already holds a run (last.ckpt, best/), which a new run would overwrite: "
             "continue it with --resume (resume=True), or choose another run folder"
         )
+    if resume and (out / "last.ckpt").exists():
+        _check_same_settings(cfg, out / "train_config.json")
     train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
     votes = _votes(cfg, train_set)[0]
     if cfg.targets != "fer2013" and cfg.unvoted == "drop":  # faces no annotator gave one of our seven
@@ -166,11 +190,17 @@ def train(
     ckpt_path = out / "last.ckpt"
     if rank == 0:  # the folder once the data and settings are known good; then what a killed write left
         out.mkdir(parents=True, exist_ok=True)
-        (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+        if not (resume and ckpt_path.exists()):  # a resumed run keeps the settings it started with
+            (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
         ckpt_path.with_name("last.ckpt.partial").unlink(missing_ok=True)
         shutil.rmtree(out / "best.partial", ignore_errors=True)
     if resume and ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=device, weights_only=True)
+        if state["scheduler"].get("total_steps", scheduler.total_steps) != scheduler.total_steps:
+            raise InvalidInputError(
+                f"--resume: the run's schedule has {state['scheduler']['total_steps']} steps and these settings give "
+                f"{scheduler.total_steps} (another number of processes, --epochs, --batch-size or --limit)"
+            )
         core.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
