@@ -14,9 +14,11 @@
 #   OUT/<teacher>.safetensors   each teacher's best weights in fp16 (9.2 MB);
 #   OUT/results.tar.gz          logs, eval JSON, times, each run's config.json, and the paper's
 #                               Hub-ready folder without its weights.
-# So a call cut off at its time limit still returns every run it finished. The paper's fp16
-# weights (60 MB) do not fit beside them: `--collect-paper`, in the next call while the machine is
-# warm, writes them to OUT as 15 MB parts (`cat paper.safetensors.part-* > model.safetensors`).
+# So a call cut off at its time limit still returns every run it finished; a second call on the
+# still-warm machine resumes each run from its last finished epoch (a finished run is only
+# evaluated again). The paper's fp16 weights (60 MB) do not fit beside them: `--collect-paper`, in
+# the next call while the machine is warm, writes them to OUT as 15 MB parts
+# (`cat paper.safetensors.part-* > model.safetensors`).
 # Runs without installing emotionnet (PYTHONPATH=src), as on the device machine's own python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,8 +50,8 @@ run() {  # run NAME TRAIN-OPTIONS...: train, evaluate the best checkpoint on Pub
   local name=$1
   shift
   local started=$SECONDS
-  emotionnet train --data "$DATA" --out "$RUNS/$name" --cache-dir "$CACHE" --no-progress "$@" "${EXTRA[@]}" \
-    2>&1 | tee "$RUNS/$name.log"
+  emotionnet train --data "$DATA" --out "$RUNS/$name" --cache-dir "$CACHE" --no-progress --resume "$@" "${EXTRA[@]}" \
+    2>&1 | tee -a "$RUNS/$name.log"
   emotionnet eval --model "$RUNS/$name/best" --data "$DATA" --split val --cache-dir "$CACHE" --no-progress \
     --json "$RUNS/$name.publictest.json" 2>&1 | tee -a "$RUNS/$name.log"
   echo "$name: $((SECONDS - started)) s" | tee -a "$RUNS/times.txt"

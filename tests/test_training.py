@@ -354,6 +354,16 @@ def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
         half, full = load_model(f"local-dir:{folder}").state_dict(), load_model(runs / teacher / "best").state_dict()
         assert half.keys() == full.keys()
         assert all(torch.allclose(half[k].float(), full[k].float(), rtol=1e-2, atol=1e-3) for k in full)
+    weights = {t: (out / f"{t}.safetensors").read_bytes() for t in teachers}
+    again = subprocess.run(  # a second call on a warm machine resumes: finished runs are not trained again
+        ["bash", str(script), "--limit", "16", "--epochs", "1", "--batch-size", "8"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert all((out / f"{t}.safetensors").read_bytes() == w for t, w in weights.items())
     assert subprocess.run(["bash", str(script), "--collect-paper"], env=env, capture_output=True).returncode == 0
     parts = sorted(out.glob("paper.safetensors.part-*"))
     assert parts and b"".join(p.read_bytes() for p in parts) == (runs / "paper-hub" / "model.safetensors").read_bytes()
