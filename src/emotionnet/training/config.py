@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError
@@ -74,3 +76,29 @@ class TrainConfig:
         for name, ok, rule in rules:
             if not ok:
                 raise InvalidInputError(f"{name} must be {rule}, got {getattr(self, name)!r}")
+
+
+_MAY_MOVE = frozenset({"data", "out", "cache_dir"})
+"""Settings a resumed run may change: where things are, not what is learnt."""
+
+
+def check_resume_settings(cfg: TrainConfig, saved: str | Path) -> None:
+    """Refuse to resume a run with other settings (a longer schedule would crash at its old end).
+
+    Args:
+        cfg: The settings given now.
+        saved: The run's ``train_config.json`` (nothing is checked when there is none).
+
+    Raises:
+        InvalidInputError: a setting differs from the run's ``train_config.json``.
+    """
+    if not Path(saved).exists():
+        return
+    then = json.loads(Path(saved).read_text())
+    now = json.loads(json.dumps(asdict(cfg)))  # tuples as JSON lists, as saved
+    diff = [f"{k} {then[k]!r} then, {v!r} now" for k, v in now.items() if k not in _MAY_MOVE and then.get(k, v) != v]
+    if diff:
+        raise InvalidInputError(
+            f"--resume goes on with the run's own settings, and these differ: {'; '.join(diff)}. "
+            "Give the same ones, or start a new run folder (--init-from its best/ to build on it)"
+        )

@@ -24,35 +24,13 @@ from ..models.emotionnet import EmotionNet, channels_last
 from ..models.pretrained import create_model, load_model
 from ..preprocessing import FacePreprocess
 from .augment import augment_batch, low_resolution, mix_views
-from .config import TrainConfig
+from .config import TrainConfig, check_resume_settings
 from .data import FaceSet, load_train_val
 from .distill import teacher_probabilities
 from .ferplus import read_votes, soft_targets
 from .losses import distillation_loss, soft_cross_entropy
 
 log = logging.getLogger("emotionnet.train")
-
-
-_MAY_MOVE = frozenset({"data", "out", "cache_dir"})
-"""Settings a resumed run may change: where things are, not what is learnt."""
-
-
-def _check_same_settings(cfg: TrainConfig, saved: Path) -> None:
-    """Refuse to resume a run with other settings (a longer schedule would crash at its old end).
-
-    Raises:
-        InvalidInputError: a setting differs from the run's ``train_config.json``.
-    """
-    if not saved.exists():
-        return
-    then = json.loads(saved.read_text())
-    now = json.loads(json.dumps(asdict(cfg)))  # tuples as JSON lists, as saved
-    diff = [f"{k} {then[k]!r} then, {v!r} now" for k, v in now.items() if k not in _MAY_MOVE and then.get(k, v) != v]
-    if diff:
-        raise InvalidInputError(
-            f"--resume goes on with the run's own settings, and these differ: {'; '.join(diff)}. "
-            "Give the same ones, or start a new run folder (--init-from its best/ to build on it)"
-        )
 
 
 def _setup_distributed() -> tuple[int, int, torch.device]:
@@ -148,7 +126,7 @@ def train(
             "continue it with --resume (resume=True), or choose another run folder"
         )
     if resume and (out / "last.ckpt").exists():
-        _check_same_settings(cfg, out / "train_config.json")
+        check_resume_settings(cfg, out / "train_config.json")
     train_set, val_set, recut = load_train_val(cfg.data, cfg.cache_dir, cfg.limit, cfg.seed, cfg.recut)
     votes = _votes(cfg, train_set)[0]
     if cfg.targets != "fer2013" and cfg.unvoted == "drop":  # faces no annotator gave one of our seven
