@@ -105,8 +105,9 @@ def test_missing_and_directory(tmp_path: Path) -> None:
         (lambda jpg, png: b"this is not an image at all" * 10, "not a readable image"),
         (lambda jpg, png: jpg[: len(jpg) // 2], "truncated JPEG"),
         (lambda jpg, png: png[: len(png) // 2], "truncated PNG"),
+        (lambda jpg, png: b"GIF89a", "truncated GIF"),
     ],
-    ids=["empty", "text", "truncated-jpeg", "truncated-png"],
+    ids=["empty", "text", "truncated-jpeg", "truncated-png", "gif-signature-only"],
 )
 def test_bad_files(tmp_path: Path, jpeg_bytes: bytes, make, match: str) -> None:  # type: ignore[no-untyped-def]
     png = ASTRONAUT.read_bytes()

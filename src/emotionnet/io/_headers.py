@@ -54,7 +54,8 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 
 
 def truncation(data: bytes) -> str | None:
-    """A reason if a JPEG or PNG ends before its image data does; ``None`` when complete or unknown.
+    """A reason if a JPEG or PNG ends before its image data does, or a GIF before its screen
+    descriptor; ``None`` when complete or unknown.
 
     Bytes after the end marker (phone "motion photos" append a video) are fine, as in viewers.
 
@@ -73,6 +74,8 @@ def truncation(data: bytes) -> str | None:
             if kind == b"IEND":
                 return None if i <= len(data) else "a truncated PNG (its IEND chunk is cut)"
         return "a truncated PNG (no IEND chunk)"
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) < 13:  # signature + logical screen descriptor
+        return "a truncated GIF (its header is cut short)"
     return None
 
 
