@@ -175,6 +175,10 @@ def test_pil_images_tensors_tuples_folders_and_urls(tmp_path: Path) -> None:
     recognizer = EmotionRecognizer(device="cpu")
     results = recognizer.predict(folder)
     assert [Path(r.source).name for r in results] == ["a.jpg", "b.png"]  # type: ignore[arg-type]
+    (folder / "gone.png").symlink_to(tmp_path / "nowhere.png")  # listed, and reported, not silently left out
+    *_, gone = recognizer.predict(folder, on_error="return")
+    assert isinstance(gone.error, errors.ImageNotFoundError) and "broken symlink" in str(gone.error)
+    (folder / "gone.png").unlink()
     assert len(recognizer.predict((ASTRONAUT, Image.fromarray(rgb)))) == 2
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -105,7 +105,9 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     Raises:
         ImageNotFoundError: ``folder`` holds no image file.
     """
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    # Not only readable files: a broken link or a FIFO named like an image is listed, so that reading
+    # it fails loudly instead of the folder's result silently missing it.
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())
     if not files:
         raise ImageNotFoundError(f"No image files ({', '.join(IMAGE_SUFFIXES)}) in the folder {os.fspath(folder)!r}")
     return files
@@ -174,7 +176,7 @@ def check_input_file(path: Path, kind: str) -> None:
     except ValueError as exc:  # an embedded NUL byte
         raise ImageNotFoundError(f"{str(path)!r} is not a valid path ({exc})") from None
     except FileNotFoundError:
-        why = "a broken symlink (its target does not exist)" if path.is_symlink() else "no such file"
+        why = "a broken symlink: its target does not exist" if path.is_symlink() else "no such file"
         raise ImageNotFoundError(f"No such {kind} file: {str(path)!r} ({why})") from None
     except OSError as exc:  # ELOOP, ENAMETOOLONG, EACCES on a parent, ...
         raise ImageNotFoundError(f"Cannot open {kind} file {str(path)!r}: {exc.strerror or exc}") from None
