@@ -325,14 +325,12 @@ def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
     runs, out = tmp_path / "runs", tmp_path / "out"
     env = {**os.environ, "DATA": str(fer_dir), "RUNS": str(runs), "OUT": str(out), "PYTHON": sys.executable}
     env["OMP_NUM_THREADS"] = "1"
-    done = subprocess.run(
-        ["bash", str(script), "--limit", "16", "--epochs", "1", "--batch-size", "8"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+
+    def call(*args: str) -> None:
+        done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=600, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    call("--limit", "16", "--epochs", "1", "--batch-size", "8")
     teachers = ("teacher-s1", "teacher-mix", "teacher-s2")
     for run in ("paper", *teachers):
         assert (runs / run / "best" / "model.safetensors").is_file()
@@ -355,16 +353,9 @@ def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
         assert half.keys() == full.keys()
         assert all(torch.allclose(half[k].float(), full[k].float(), rtol=1e-2, atol=1e-3) for k in full)
     weights = {t: (out / f"{t}.safetensors").read_bytes() for t in teachers}
-    again = subprocess.run(  # a second call on a warm machine resumes: finished runs are not trained again
-        ["bash", str(script), "--limit", "16", "--epochs", "1", "--batch-size", "8"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert all((out / f"{t}.safetensors").read_bytes() == w for t, w in weights.items())
-    assert subprocess.run(["bash", str(script), "--collect-paper"], env=env, capture_output=True).returncode == 0
+    call("--limit", "16", "--epochs", "1", "--batch-size", "8")  # again, on a warm machine: it resumes
+    assert all((out / f"{t}.safetensors").read_bytes() == w for t, w in weights.items())  # nothing trained again
+    call("--collect-paper")
     parts = sorted(out.glob("paper.safetensors.part-*"))
     assert parts and b"".join(p.read_bytes() for p in parts) == (runs / "paper-hub" / "model.safetensors").read_bytes()
 
