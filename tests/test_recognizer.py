@@ -226,8 +226,17 @@ def test_long_lists_show_progress_and_ctrl_c_keeps_the_images_finished(
         url = f"http://127.0.0.1:{server.server_address[1]}/face.png"
         with pytest.raises(errors.Interrupted, match=f"after {CHUNK} of {CHUNK + 3} images") as info:
             recognizer.predict([*many[:CHUNK], many[0], url, many[0]], progress=False)
+        crops = (small for _ in range(CHUNK + 1))  # a generator, read as it goes, then Ctrl-C
+        with pytest.raises(errors.Interrupted, match=f"after {CHUNK} faces") as crop_info:
+            recognizer.classify_faces(c for part in (crops, [url]) for c in part)
     finally:
         server.shutdown()
         server.server_close()
     partial = info.value.partial
     assert len(partial) == CHUNK and all(a.faces == b.faces for a, b in zip(partial, results))
+    assert len(crop_info.value.partial) == CHUNK
+    whole = recognizer.classify_faces((small for _ in range(CHUNK + 4)), progress=True)
+    assert len(whole) == CHUNK + 4 and whole[0].scores == crop_info.value.partial[0].scores
+    assert "face/s" in capsys.readouterr().err  # the bar, without a total: a generator's length is unknown
+    with pytest.raises(errors.InvalidInputError, match="no faces"):
+        recognizer.classify_faces(small for _ in range(0))

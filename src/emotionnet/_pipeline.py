@@ -7,8 +7,9 @@ do the per-item work, so that one image's failure never costs the others their r
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -155,20 +156,25 @@ def _faces(bgr: np.ndarray, boxes: Sequence[Box] | None, detector: FaceDetector 
     return tuple(Face(box=box) for box in check_boxes(boxes, bgr.shape[1], bgr.shape[0]))
 
 
-def classify_crops(faces: ImageSource | Iterable[ImageSource], classifier: Classifier) -> list[FacePrediction]:
-    """Classify whole crops, one face each (``EmotionRecognizer.classify_faces``).
+def classify_crops(
+    faces: ImageSource | Iterable[ImageSource], classifier: Classifier, progress: bool | None = None
+) -> list[FacePrediction]:
+    """Classify whole crops, one face each (``EmotionRecognizer.classify_faces``), :data:`CHUNK` at a time.
 
     Args:
-        faces: A list of crops (arrays, files, encoded bytes), one array ``(H, W)``, ``(N, H, W)``
-            or ``(N, H, W, C)``, or one file.
+        faces: A list of crops (arrays, files, encoded bytes), an iterable read as it goes, one
+            array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``, or one file.
         classifier: The classifier stage.
+        progress: Show a progress bar; ``None``: for more than :data:`CHUNK` crops of known number.
 
     Returns:
         One :class:`FacePrediction` per crop; its box is the whole crop.
 
     Raises:
         InvalidInputError: no crops. InvalidImageError: a crop that is not a usable image.
+        Interrupted: Ctrl-C; ``.partial`` holds the predictions of the crops finished, in order.
     """
+    crops: Iterable[Any]
     if isinstance(faces, np.ndarray):
         if faces.ndim not in (2, 3, 4):
             raise InvalidImageError(f"faces must be (H, W), (N, H, W) or (N, H, W, C), got shape {faces.shape}")
@@ -176,16 +182,38 @@ def classify_crops(faces: ImageSource | Iterable[ImageSource], classifier: Class
     elif isinstance(faces, (str, bytes, os.PathLike)):
         crops = [faces]  # one crop, as a file or its encoded bytes
     elif isinstance(faces, Iterable):
-        crops = list(faces)
+        crops = faces  # read as it goes: a generator of many crops is never held whole
     else:
         raise InvalidInputError(f"classify_faces() takes crops (a list, an array, a file), got {type(faces).__name__}")
-    if not crops:
+    total = len(crops) if isinstance(crops, Sized) else None
+    if total == 0:
         raise InvalidInputError("classify_faces() got no faces")
+    bar = None
+    if (total is not None and total > CHUNK) if progress is None else progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, unit="face", disable=None if progress is None else False, leave=False)
     pre = replace(classifier.preprocess, margin=0.0, align=False)
-    whole, cut = [], []
-    for crop in crops:  # each is resized as soon as it is read, then let go
-        bgr = load_image(crop)
-        whole.append(Face(box=(0.0, 0.0, float(bgr.shape[1]), float(bgr.shape[0]))))
-        cut.append(pre.crops(bgr, [whole[-1]])[0])
-    probs = classifier(np.stack(cut))
-    return [FacePrediction(f, tuple(float(p) for p in row), classifier.labels) for f, row in zip(whole, probs)]
+    out: list[FacePrediction] = []
+    items = iter(crops)
+    try:
+        while chunk := list(islice(items, CHUNK)):
+            whole, cut = [], []
+            for crop in chunk:  # each is resized as soon as it is read, then let go
+                bgr = load_image(crop)
+                whole.append(Face(box=(0.0, 0.0, float(bgr.shape[1]), float(bgr.shape[0]))))
+                cut.append(pre.crops(bgr, [whole[-1]])[0])
+                if bar is not None:
+                    bar.update(1)
+            probs = classifier(np.stack(cut))
+            out.extend(
+                FacePrediction(f, tuple(float(p) for p in row), classifier.labels) for f, row in zip(whole, probs)
+            )
+    except KeyboardInterrupt:
+        raise Interrupted(f"Interrupted after {len(out)} faces", out) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    if not out:
+        raise InvalidInputError("classify_faces() got no faces")
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
@@ -188,22 +188,26 @@ class EmotionRecognizer:
             raise first
         return results if many else results[0]
 
-    def classify_faces(self, faces: ImageSource | Sequence[ImageSource]) -> list[FacePrediction]:
+    def classify_faces(
+        self, faces: ImageSource | Iterable[ImageSource], *, progress: bool | None = None
+    ) -> list[FacePrediction]:
         """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
 
         Each crop is used whole: converted to grayscale and resized to the model's input.
 
         Args:
-            faces: A list of crops (arrays, files, encoded bytes), one array ``(H, W)``,
-                ``(N, H, W)`` or ``(N, H, W, C)``, or one file.
+            faces: A list of crops (arrays, files, encoded bytes), an iterable (read as it goes,
+                256 at a time), one array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``, or one file.
+            progress: Show a progress bar; ``None``: for lists of more than 256 crops.
 
         Returns:
             One :class:`FacePrediction` per crop; its box is the whole crop.
 
         Raises:
             InvalidInputError: no crops. InvalidImageError: a crop that is not a usable image.
+            Interrupted: Ctrl-C; ``.partial`` holds the predictions of the crops finished.
         """
-        return classify_crops(faces, self.classifier)
+        return classify_crops(faces, self.classifier, progress)
 
     def analyze_video(
         self,
