@@ -83,11 +83,7 @@ def predict_images(
         Interrupted: Ctrl-C; its ``partial`` holds the predictions of the images finished, in order.
     """
     out: list[ImagePrediction] = []
-    bar = None
-    if len(images) > CHUNK if progress is None else progress:
-        from tqdm.auto import tqdm  # only here: a frame's predict() pays nothing for the bar
-
-        bar = tqdm(total=len(images), unit="image", disable=None if progress is None else False, leave=False)
+    bar = _progress_bar(len(images), progress, "image")
     try:
         for start in range(0, len(images), CHUNK):
             end = start + CHUNK
@@ -98,6 +94,16 @@ def predict_images(
         if bar is not None:
             bar.close()
     return out
+
+
+def _progress_bar(total: int | None, progress: bool | None, unit: str) -> Any:
+    """A tqdm bar, or ``None``: ``progress=None`` shows one for more than :data:`CHUNK` items of
+    known number, on a terminal or in a notebook; ``True`` always, ``False`` never."""
+    if not ((total is not None and total > CHUNK) if progress is None else progress):
+        return None
+    from tqdm.auto import tqdm  # only here: a frame's predict() pays nothing for the bar
+
+    return tqdm(total=total, unit=unit, disable=None if progress is None else False, leave=False)
 
 
 def _predict_chunk(
@@ -185,14 +191,7 @@ def classify_crops(
         crops = faces  # read as it goes: a generator of many crops is never held whole
     else:
         raise InvalidInputError(f"classify_faces() takes crops (a list, an array, a file), got {type(faces).__name__}")
-    total = len(crops) if isinstance(crops, Sized) else None
-    if total == 0:
-        raise InvalidInputError("classify_faces() got no faces")
-    bar = None
-    if (total is not None and total > CHUNK) if progress is None else progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, unit="face", disable=None if progress is None else False, leave=False)
+    bar = _progress_bar(len(crops) if isinstance(crops, Sized) else None, progress, "face")
     pre = replace(classifier.preprocess, margin=0.0, align=False)
     out: list[FacePrediction] = []
     items = iter(crops)

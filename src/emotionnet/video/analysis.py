@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -19,7 +18,7 @@ from ..drawing import draw_tracks
 from ..errors import Interrupted, InvalidInputError, OutputError
 from ..io.video import FrameReport, VideoFrame, iter_frames, open_capture, video_info
 from ..results import Face, ImagePrediction
-from .results import CsvRows, VideoFaceRow, VideoPrediction, count_rows
+from .results import CsvRows, RowCounts, VideoFaceRow, VideoPrediction
 from .tracking import FaceTracker, track_faces
 
 CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".webm": "VP80", ".mkv": "VP80"}
@@ -136,10 +135,9 @@ def analyze_video(
     report = FrameReport()
     rows: list[VideoFaceRow] = []
     counts = {"read": 0, "analyzed": 0}
-    found: tuple[Counter, Counter] = (Counter(), Counter())  # frames per track, detections per label
+    found = RowCounts()  # counted whether or not the rows are kept
 
     def result() -> VideoPrediction:
-        tracks, labels = count_rows((), found)
         return VideoPrediction(
             source=os.fspath(path),
             fps=info.fps,
@@ -150,9 +148,8 @@ def analyze_video(
             skipped_frames=tuple(report.skipped),
             missing_at_end=report.missing_at_end,
             rows=tuple(rows),
-            track_frames=tracks,
-            label_counts=labels,
             rows_kept=keep_rows,
+            **found.fields(),
         )
 
     total = (end_frame or info.frame_count) - start_frame
@@ -187,7 +184,7 @@ def analyze_video(
                     last = track_faces(tracker, preds[frame.index], max_faces)
                     counts["analyzed"] += 1
                     new = [VideoFaceRow(frame.index, frame.time, t, face) for face, t in zip(last[0].faces, last[1])]
-                    count_rows(new, found)
+                    found.add(new)
                     if csv_rows is not None:
                         csv_rows.write(new)
                     if keep_rows:

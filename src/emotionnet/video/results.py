@@ -111,9 +111,8 @@ class VideoPrediction:
 
     def __post_init__(self) -> None:
         if self.rows and not self.track_frames:  # built from rows alone: count them
-            tracks, labels = count_rows(self.rows)
-            object.__setattr__(self, "track_frames", tracks)
-            object.__setattr__(self, "label_counts", labels)
+            for name, value in RowCounts().add(self.rows).fields().items():
+                object.__setattr__(self, name, value)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -247,22 +246,34 @@ class VideoPrediction:
         plt.close(fig)
 
 
-def count_rows(
-    rows: list[VideoFaceRow] | tuple[VideoFaceRow, ...], counts: tuple[Counter, Counter] | None = None
-) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[str, int], ...]]:
-    """Frames per track and detections per top label, as :class:`VideoPrediction` holds them.
+class RowCounts:
+    """Frames per track and detections per top label, counted as rows come (a run keeps these
+    even when it does not keep its rows)."""
 
-    Args:
-        rows: Rows to count.
-        counts: ``(tracks, labels)`` counters to add the rows to (kept across calls); new ones if ``None``.
+    def __init__(self) -> None:
+        self.tracks: Counter[int] = Counter()
+        self.labels: Counter[str] = Counter()
 
-    Returns:
-        ``(track_frames, label_counts)``: tracks by id, labels most frequent first.
-    """
-    tracks, labels = counts if counts is not None else (Counter(), Counter())
-    tracks.update(r.track_id for r in rows)
-    labels.update(r.face.label for r in rows)
-    return tuple(sorted(tracks.items())), tuple(labels.most_common())
+    def add(self, rows: list[VideoFaceRow] | tuple[VideoFaceRow, ...]) -> RowCounts:
+        """Count more rows.
+
+        Args:
+            rows: The rows.
+
+        Returns:
+            ``self``.
+        """
+        self.tracks.update(r.track_id for r in rows)
+        self.labels.update(r.face.label for r in rows)
+        return self
+
+    def fields(self) -> dict[str, Any]:
+        """``track_frames`` (by track id) and ``label_counts`` (most frequent first) for :class:`VideoPrediction`.
+
+        Returns:
+            The two fields as keyword arguments.
+        """
+        return {"track_frames": tuple(sorted(self.tracks.items())), "label_counts": tuple(self.labels.most_common())}
 
 
 def import_pyplot() -> Any:
