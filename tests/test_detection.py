@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -41,6 +42,36 @@ def test_min_face_size_filters_and_downscales(yunet: FaceDetector) -> None:
     (found,) = FaceDetector(min_face_size=int(side * 0.9)).detect(ASTRONAUT)  # YuNet sees a ~36 px face
     assert np.allclose(found.box, face.box, atol=0.1 * side)  # within a tenth of the face
     assert FaceDetector(min_face_size=int(side * 1.1)).detect(ASTRONAUT) == ()
+
+
+def _faces_on_canvas(height: int, width: int, side: int) -> tuple[np.ndarray, list[tuple[float, ...]]]:
+    """Five copies of the astronaut's face, ``side`` px wide, spread over a grey canvas."""
+    photo = load_image(ASTRONAUT)
+    (face,) = FaceDetector(max_side=None).detect(photo)
+    x, y, w, h = face.box
+    x0, y0 = int(x - w / 2), int(y - h / 2)
+    crop = photo[y0 : int(y0 + 2 * h), x0 : int(x0 + 2 * w)]
+    scale = side / w
+    small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.full((height, width, 3), 127, np.uint8)
+    boxes = []
+    for i in range(5):
+        px, py = int((i + 0.5) * width / 5), int(height * (0.2 + 0.15 * i))
+        canvas[py : py + small.shape[0], px : px + small.shape[1]] = small
+        boxes.append((px + (x - x0) * scale, py + (y - y0) * scale))
+    return canvas, boxes
+
+
+@pytest.mark.parametrize("shape", [(1512, 2016), (3024, 4032)])
+def test_min_face_size_holds_on_a_phone_photo(yunet: FaceDetector, shape: tuple[int, int]) -> None:
+    # 40 px faces: on a 12 MP photo one pass at 640 px would see them at 6 px and find none
+    canvas, corners = _faces_on_canvas(*shape, side=40)
+    faces = yunet.detect(canvas)
+    assert len(faces) == 5
+    for face, (cx, cy) in zip(sorted(faces, key=lambda f: f.box[0]), corners):
+        assert abs(face.box[0] - cx) < 10 and abs(face.box[1] - cy) < 10 and 30 < face.box[2] < 55
+        assert face.landmarks is not None and all(face.box[0] <= lx <= face.box[0] + face.box[2] for lx, _ in face.landmarks)
+    assert FaceDetector(min_face_size=60).detect(canvas) == ()  # the promise is a filter too
 
 
 @pytest.mark.parametrize("model", ["yunet", "yunet_n"])
