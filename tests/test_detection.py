@@ -70,7 +70,8 @@ def test_min_face_size_holds_on_a_phone_photo(yunet: FaceDetector, shape: tuple[
     assert len(faces) == 5
     for face, (cx, cy) in zip(sorted(faces, key=lambda f: f.box[0]), corners):
         assert abs(face.box[0] - cx) < 10 and abs(face.box[1] - cy) < 10 and 30 < face.box[2] < 55
-        assert face.landmarks is not None and all(face.box[0] <= lx <= face.box[0] + face.box[2] for lx, _ in face.landmarks)
+        assert face.landmarks is not None
+        assert all(face.box[0] <= lx <= face.box[0] + face.box[2] for lx, _ in face.landmarks)
     assert FaceDetector(min_face_size=60).detect(canvas) == ()  # the promise is a filter too
 
 

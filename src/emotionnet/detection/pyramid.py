@@ -71,8 +71,7 @@ def _starts(length: int, size: int, step: int) -> list[int]:
     """Tile origins along one axis; the last tile ends at the edge."""
     if length <= size:
         return [0]
-    starts = list(range(0, length - size, step))
-    return starts + [length - size]
+    return [*range(0, length - size, step), length - size]
 
 
 def run_window(bgr: np.ndarray, window: Window, detect: object) -> np.ndarray:
