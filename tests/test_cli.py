@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def test_predict_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_predict_json_and_annotated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["predict", str(ASTRONAUT), "--json", "--save-annotated", str(tmp_path)]) == 0
+    assert main(["predict", str(ASTRONAUT), "--json", "-", "--save-annotated", str(tmp_path)]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     assert result["width"] == 512 and len(result["faces"]) == 1
     assert abs(sum(result["faces"][0]["probabilities"].values()) - 1) < 1e-4
@@ -123,8 +124,37 @@ def test_json_goes_to_a_file_or_stdout(tmp_path: Path, capsys: pytest.CaptureFix
     out = tmp_path / "faces.json"
     assert main(["predict", str(ASTRONAUT), "--json", str(out), "--no-progress"]) == 0
     assert capsys.readouterr().out == "" and json.loads(out.read_text())[0]["faces"]
-    assert main(["predict", str(ASTRONAUT), "--json", "--no-progress"]) == 0
+    assert main(["predict", str(ASTRONAUT), "--json", "-", "--no-progress"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["source"] == str(ASTRONAUT)
+
+
+@pytest.mark.parametrize("option", ["--json", "--csv"])
+def test_an_output_option_never_overwrites_a_photo(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 0.1.0's spelling `predict --json photo.jpg other.jpg` once wrote JSON over photo.jpg
+    photo, other = tmp_path / "photo.jpg", tmp_path / "other.png"
+    shutil.copy(ASTRONAUT, other)
+    cv2.imwrite(str(photo), cv2.imread(str(ASTRONAUT)))
+    before = photo.read_bytes()
+    assert main(["predict", option, str(photo), str(other), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "Refusing to write" in err and "photo.jpg" in err and "Traceback" not in err
+    assert photo.read_bytes() == before
+    with pytest.raises(SystemExit):  # a bare --json needs its FILE (- for stdout), as in `video`
+        main(["predict", str(other), option])
+
+
+def test_video_outputs_never_overwrite_files_of_another_kind(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    shutil.copy(ASTRONAUT, photo)
+    before = photo.read_bytes()
+    for option in ("--json", "--csv", "--out-video"):
+        assert main(["video", str(tmp_path / "missing.mp4"), option, str(photo)]) == 1
+    model = tmp_path / "weights.safetensors"
+    model.write_bytes(b"weights")
+    assert main(["video", str(tmp_path / "missing.mp4"), "--plot", str(model)]) == 1
+    assert photo.read_bytes() == before and model.read_bytes() == b"weights"
 
 
 def test_predict_rows_are_on_disk_as_each_image_finishes_and_survive_a_failure(tmp_path: Path) -> None:

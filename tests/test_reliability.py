@@ -133,7 +133,7 @@ def test_batch_with_a_bad_image_keeps_the_good_results(recognizer: EmotionRecogn
 
 
 def test_cli_json_says_why_a_file_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["predict", str(ASTRONAUT), str(tmp_path / "missing.jpg"), "--json"]) == 1
+    assert main(["predict", str(ASTRONAUT), str(tmp_path / "missing.jpg"), "--json", "-"]) == 1
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["error"] is None and len(rows[0]["faces"]) == 1
     assert rows[1]["error"]["type"] == "ImageNotFoundError" and "missing.jpg" in rows[1]["error"]["message"]
@@ -378,7 +378,7 @@ def test_cli_live_on_a_busy_port() -> None:
 def test_cli_broken_pipe_is_quiet() -> None:
     code = (
         "import subprocess, sys\n"
-        "p = subprocess.Popen([sys.executable, '-m', 'emotionnet', 'predict', sys.argv[1], sys.argv[1], '--json'],"
+        "p = subprocess.Popen([sys.executable, '-m', 'emotionnet', 'predict', sys.argv[1], sys.argv[1], '--json', '-'],"
         " stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
         "p.stdout.readline(); p.stdout.close(); err = p.stderr.read().decode(); p.wait()\n"
         "print(p.returncode, 'Traceback' in err)"

@@ -19,31 +19,48 @@ from .errors import OutputError
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
+#: The file names each kind of output may replace when they exist already. An output never
+#: overwrites a file of another kind: ``predict --json photo.jpg`` is refused, not a lost photo.
+KINDS: dict[str, tuple[str, ...]] = {
+    "json": (".json",),
+    "csv": (".csv", ".tsv", ".txt"),
+    "image": (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"),
+    "plot": (".png", ".svg", ".pdf", ".jpg", ".jpeg"),
+    "video": (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm"),
+    "onnx": (".onnx",),
+}
 
-def check_output(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+
+def check_output(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (), kind: str | None = None) -> Path:
     """Refuse an output path that cannot or must not be written, before any work is done.
 
     Args:
         path: The file to be written.
         inputs: Files this run reads; the output may not be any of them (also through a symlink
             or a hard link).
+        kind: What is written (a key of :data:`KINDS`): an existing file is replaced only when
+            its name says it is of this kind. ``None`` checks nothing of the kind.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        OutputError: ``path`` is one of ``inputs``, an existing directory, or in a folder that
-            does not exist.
+        OutputError: ``path`` is one of ``inputs``, an existing directory, an existing file of
+            another kind, or in a folder that does not exist.
     """
     out = Path(path)
     if out.is_dir():
         raise OutputError(f"Output {str(out)!r} is a directory; give a file name")
     if not out.parent.is_dir():
         raise OutputError(f"Cannot write {str(out)!r}: the folder {str(out.parent)!r} does not exist")
-    if out.exists():
+    if out.exists() or out.is_symlink():
         for src in inputs:
             if _same_file(out, Path(src)):
                 raise OutputError(f"Output {str(out)!r} is the input {os.fspath(src)!r}; it would be destroyed")
+        if kind is not None and out.suffix.lower() not in KINDS[kind]:
+            raise OutputError(
+                f"Refusing to write {kind} over {str(out)!r}: it exists and is not a {'/'.join(KINDS[kind])} file"
+            )
     return out
 
 
@@ -100,13 +117,16 @@ def _finish(tmp: Path, out: Path) -> None:
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+def atomic_open(
+    path: str | os.PathLike, mode: str = "w", *, kind: str | None = None, **kwargs: Any
+) -> Iterator[IO[Any]]:
     """:func:`open` on an :func:`atomic_path` of a checked ``path``; ``kwargs`` go to :func:`open`.
 
     Args:
         path: The file to write; checked with :func:`check_output` first.
         mode: A writing mode of :func:`open` (``"w"``, ``"wb"``, ...).
+        kind: What is written (see :func:`check_output`).
         **kwargs: Passed to :func:`open`.
     """
-    with atomic_path(check_output(path)) as tmp, open(tmp, mode, **kwargs) as f:
+    with atomic_path(check_output(path, kind=kind)) as tmp, open(tmp, mode, **kwargs) as f:
         yield f

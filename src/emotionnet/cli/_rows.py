@@ -90,8 +90,8 @@ def prediction_rows(json_target: str | None, csv_target: str | None, labels: Seq
     failure: Exception | None = None
     with ExitStack() as stack:
         files = [
-            None if t is None else sys.stdout if t == "-" else stack.enter_context(_open(t))
-            for t in (json_target, csv_target)
+            None if t is None else sys.stdout if t == "-" else stack.enter_context(_open(t, kind))
+            for t, kind in ((json_target, "json"), (csv_target, "csv"))
         ]
         rows = PredictionRows(files[0], files[1], labels)
         try:
@@ -106,7 +106,7 @@ def prediction_rows(json_target: str | None, csv_target: str | None, labels: Seq
         raise failure
 
 
-def _open(target: str) -> AbstractContextManager[IO[str]]:
+def _open(target: str, kind: str) -> AbstractContextManager[IO[str]]:
     from .._outputs import atomic_open
 
-    return atomic_open(target, "w", newline="", encoding="utf-8")
+    return atomic_open(target, "w", kind=kind, newline="", encoding="utf-8")

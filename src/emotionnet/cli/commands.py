@@ -51,10 +51,13 @@ def predict(args: argparse.Namespace) -> int:
 
     args.images = [str(f) for a in args.images for f in (list_images(a) if os.path.isdir(a) else [a])]
     targets = _annotated_targets(args.images, args.save_annotated) if args.save_annotated else {}
-    files = [f for f in (args.json, args.csv) if f not in (None, "-")]
+    outputs = {"json": args.json, "csv": args.csv}
+    files = [f for f in outputs.values() if f not in (None, "-")]
     pictures = {t.resolve() for t in targets.values()}
-    for target in files:
-        check_output(target, inputs=args.images)
+    for kind, target in outputs.items():
+        if target in (None, "-"):
+            continue
+        check_output(target, inputs=args.images, kind=kind)
         if Path(target).resolve() in pictures:
             raise OutputError(f"{target!r} is also the name of an annotated image; give another file")
     if len({os.path.realpath(f) for f in files}) < len(files) or args.json == args.csv == "-":
@@ -100,7 +103,7 @@ def _annotated_targets(images: list[str], folder: str) -> dict[str, Path]:
             n += 1
             name = f"{stem}_annotated-{n}.png"
         taken.add(name)
-        targets[path] = check_output(out / name, inputs=images)
+        targets[path] = check_output(out / name, inputs=images, kind="image")
     return targets
 
 
@@ -145,9 +148,11 @@ def video(args: argparse.Namespace) -> int:
     from ..errors import Interrupted
     from ..video.results import import_pyplot
 
-    outputs = [o for o in (args.out, args.csv, args.json, args.plot) if o]
-    for target in outputs:  # before the work, not after it
-        check_output(target, inputs=[args.input])
+    kinds = {"video": args.out, "csv": args.csv, "json": args.json, "plot": args.plot}
+    outputs = [o for o in kinds.values() if o]
+    for kind, target in kinds.items():  # before the work, not after it
+        if target:
+            check_output(target, inputs=[args.input], kind=kind)
     if len({os.path.realpath(o) for o in outputs}) < len(outputs):
         raise InvalidInputError("--out, --csv, --json and --plot must name different files")
     if args.plot:

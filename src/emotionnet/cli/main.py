@@ -73,9 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = _DefaultsHelp
     p = sub.add_parser("predict", help="emotions of every face in images", formatter_class=defaults)
     p.add_argument("images", nargs="+", help="image files, folders of images, or http(s) URLs")
-    p.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE", help="write JSON instead of a table (to FILE, or - for stdout)"
-    )
+    p.add_argument("--json", metavar="FILE", help="write JSON instead of a table to FILE (- for stdout)")
     p.add_argument(
         "--csv", metavar="FILE", help="write a row per face to FILE, or - for stdout (an image without faces: face -1)"
     )

@@ -35,9 +35,9 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInputError(f"--limit must be >= 1, got {args.limit}")
     data = Path(args.data).resolve()
-    for target in (args.confusion, args.json):
+    for target, kind in ((args.confusion, "plot"), (args.json, "json")):
         if target:
-            path = check_output(target).resolve()  # before the work, not after it
+            path = check_output(target, kind=kind).resolve()  # before the work, not after it
             if path.exists() and path.is_relative_to(data):
                 raise OutputError(f"{target!r} is a file of the dataset {args.data!r}; write the report elsewhere")
     members = [channels_last(load_model(m, device=args.device)) for m in args.model]
@@ -73,6 +73,6 @@ def run(args: argparse.Namespace) -> int:
             cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{name} - {split} - FER2013 single crop"))
     if args.json:
         meta = {"model": name, "members": args.model, "split": split, "precision": args.precision}
-        with atomic_open(args.json, "w") as f:
+        with atomic_open(args.json, "w", kind="json") as f:
             f.write(json.dumps({**meta, **{k: v.to_dict() for k, v in results.items()}}, indent=2))
     return 0

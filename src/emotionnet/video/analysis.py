@@ -113,11 +113,11 @@ def analyze_video(
     if batch_frames < 1:
         raise InvalidInputError("batch_frames must be >= 1")
     if output_video is not None:
-        check_output(output_video, inputs=[path])
+        check_output(output_video, inputs=[path], kind="video")
         if Path(output_video).suffix.lower() not in CODECS:
             raise OutputError(f"An annotated video is written as {', '.join(CODECS)}, not {os.fspath(output_video)!r}")
     if output_csv is not None:
-        check_output(output_csv, inputs=[path])
+        check_output(output_csv, inputs=[path], kind="csv")
         if output_video is not None and os.path.realpath(output_csv) == os.path.realpath(output_video):
             raise OutputError(f"output_csv and output_video are the same file: {os.fspath(output_csv)!r}")
     cap = open_capture(path)

@@ -176,7 +176,7 @@ class VideoPrediction:
         Raises:
             OutputError: the folder does not exist, or ``path`` is a directory or the source video.
         """
-        with atomic_open(check_output(path, inputs=[self.source]), "w", encoding="utf-8") as f:
+        with atomic_open(check_output(path, inputs=[self.source], kind="json"), "w", encoding="utf-8") as f:
             json.dump(self.to_dict(), f, indent=1)
 
     def to_csv(self, path: str | os.PathLike) -> None:
@@ -191,7 +191,7 @@ class VideoPrediction:
             InvalidInputError: the run did not keep its rows.
         """
         self._need_rows("to_csv()")
-        with atomic_open(check_output(path, inputs=[self.source]), "w", newline="", encoding="utf-8") as f:
+        with atomic_open(check_output(path, inputs=[self.source], kind="csv"), "w", newline="", encoding="utf-8") as f:
             rows = CsvRows(f)
             rows.write(self.rows)
             rows.finish()
@@ -221,7 +221,7 @@ class VideoPrediction:
             InvalidInputError: the run did not keep its rows.
         """
         self._need_rows("plot_timeline()")
-        out = check_output(path, inputs=[self.source])
+        out = check_output(path, inputs=[self.source], kind="plot")
         plt = import_pyplot()
         from ..drawing import COLORS, OTHER
 
