@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from conftest import ASTRONAUT, MEDIA, ROOT, needs_media
-from emotionnet import EmotionRecognizer, errors
+from emotionnet import EmotionRecognizer, FaceDetector, errors
 from emotionnet.cli import main
-from emotionnet.results import ImagePrediction
+from emotionnet.results import Face, ImagePrediction
 from emotionnet.video.analysis import SkippedFramesWarning, analyze_video
 from emotionnet.video.results import COLUMNS
 from emotionnet.video.tracking import FaceTracker, iou
@@ -221,6 +221,43 @@ def test_detect_every_reuses_faces_with_landmarks(recognizer: EmotionRecognizer)
         recognizer.analyze_video(PEXELS, detect_every=0, progress=False)
     frames = list(recognizer.stream(PEXELS, realtime=False, max_frames=6, detect_every=3))
     assert [len(f.prediction) for f in frames] == [1] * 6
+
+
+class CountingDetector(FaceDetector):
+    """The real YuNet detector, counting the images it is given."""
+
+    calls = 0
+
+    def detect(self, image: object) -> tuple[Face, ...]:
+        self.calls += 1
+        return super().detect(image)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("every_n_frames", [1, 2, 3])
+def test_detect_every_counts_analysed_frames_with_any_frame_stride(every_n_frames: int) -> None:
+    detector = CountingDetector()
+    recognizer = EmotionRecognizer(detector=detector, device="cpu")
+    result = recognizer.analyze_video(PEXELS, end=3.0, every_n_frames=every_n_frames, detect_every=2, progress=False)
+    analysed = result.frames_analyzed
+    assert analysed == -(-72 // every_n_frames) and detector.calls == -(-analysed // 2)
+    by_frame = {r.frame: r.face.face.box for r in result.rows}
+    stride = 2 * every_n_frames  # an analysed frame without the detector reuses the faces of the one before
+    carried = [f for f in by_frame if f % stride]
+    assert carried and all(by_frame[f] == by_frame[f - every_n_frames] for f in carried)
+    detector.calls = 0
+    frames = list(recognizer.stream(PEXELS, realtime=False, max_frames=6, detect_every=2))
+    assert len(frames) == 6 and detector.calls == 3
+
+
+@pytest.mark.parametrize(
+    "option", [{"max_faces": -1}, {"max_faces": 0}, {"smoothing": 1.0}, {"detect_every": 0}, {"max_frames": 0}]
+)
+def test_stream_refuses_what_analyze_video_refuses(recognizer: EmotionRecognizer, option: dict[str, int]) -> None:
+    with pytest.raises(errors.InvalidInputError):
+        next(iter(recognizer.stream(PEXELS, realtime=False, **option)))  # type: ignore[arg-type]
+    if "max_frames" not in option:
+        with pytest.raises(errors.InvalidInputError):
+            recognizer.analyze_video(PEXELS, progress=False, **option)  # type: ignore[arg-type]
 
 
 def test_predict_on_face_objects_keeps_their_landmarks(recognizer: EmotionRecognizer) -> None:

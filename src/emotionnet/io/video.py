@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +137,7 @@ class FrameReport:
 def iter_frames(
     cap: cv2.VideoCapture,
     *,
-    every_n: int = 1,
+    analyzes: Callable[[int], bool] = lambda offset: True,
     start_frame: int = 0,
     end_frame: int | None = None,
     decode_all: bool = False,
@@ -145,21 +145,20 @@ def iter_frames(
 ) -> Iterator[VideoFrame]:
     """Yield frames from ``start_frame`` to ``end_frame`` (exclusive).
 
-    Every ``every_n``-th frame has ``analyze=True``; the others are only grabbed, not decoded,
+    Frames for which ``analyzes`` is true have ``analyze=True``; the others are only grabbed, not decoded,
     unless ``decode_all`` (needed to write an output video). A frame that fails to decode in the
     middle of a file is yielded with ``image=None``, recorded in ``report.skipped``, and reading
     goes on; failures that run to the end of the file are counted in ``report.missing_at_end``.
 
     Args:
         cap: An open capture, positioned at its start.
-        every_n: Analyse every n-th frame.
+        analyzes: Whether the frame this many frames after ``start_frame`` is analysed
+            (:meth:`emotionnet.video.schedule.FrameSchedule.analyzes`).
         start_frame: The first frame.
         end_frame: One past the last frame; ``None`` reads to the end.
         decode_all: Decode the frames that are not analysed too.
         report: Collects skipped and missing frames.
     """
-    if every_n < 1:
-        raise InvalidInputError(f"every_n_frames must be >= 1, got {every_n}")
     info = video_info(cap)
     report = report if report is not None else FrameReport()
     if start_frame > 0:
@@ -167,7 +166,7 @@ def iter_frames(
     pending: list[int] = []
     index = start_frame
     while end_frame is None or index < end_frame:
-        analyze = (index - start_frame) % every_n == 0
+        analyze = analyzes(index - start_frame)
         if not cap.grab():
             past_end = info.frame_count == 0 or index >= info.frame_count
             if past_end or len(pending) >= MAX_CONSECUTIVE_FAILURES:

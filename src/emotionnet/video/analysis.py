@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from ..errors import Interrupted, InvalidInputError, OutputError
 from ..io.video import FrameReport, VideoFrame, iter_frames, open_capture, video_info
 from ..results import Face, ImagePrediction
 from .results import CsvRows, RowCounts, VideoFaceRow, VideoPrediction
+from .schedule import FrameSchedule, check_range, check_tracking
 from .tracking import FaceTracker, track_faces
 
 CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".webm": "VP80", ".mkv": "VP80"}
@@ -32,43 +32,6 @@ optionally the faces to classify in each, instead of detecting), one prediction 
 
 class SkippedFramesWarning(UserWarning):
     """Some frames of a video could not be decoded; the run went on without them."""
-
-
-def check_video_args(
-    every_n_frames: object, start: object, end: object, max_faces: object, smoothing: object
-) -> tuple[int, float, float | None]:
-    """Validate :meth:`EmotionRecognizer.analyze_video`'s range options before any file is touched.
-
-    Args:
-        every_n_frames: As for :func:`analyze_video`.
-        start: As for :func:`analyze_video`.
-        end: As for :func:`analyze_video`.
-        max_faces: As for :func:`analyze_video`.
-        smoothing: As for :func:`analyze_video`.
-
-    Returns:
-        ``(every_n_frames, start, end)`` with ``start`` defaulted to 0.
-
-    Raises:
-        InvalidInputError: a wrong type, a negative, NaN or infinite time, or an empty range.
-    """
-    if isinstance(every_n_frames, bool) or not isinstance(every_n_frames, int) or every_n_frames < 1:
-        raise InvalidInputError(f"every_n_frames must be an int >= 1, got {every_n_frames!r}")
-    if max_faces is not None and (isinstance(max_faces, bool) or not isinstance(max_faces, int) or max_faces < 1):
-        raise InvalidInputError(f"max_faces must be None or an int >= 1, got {max_faces!r}")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
-        raise InvalidInputError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
-    times = []
-    for name, value in (("start", start), ("end", end)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
-        ):
-            raise InvalidInputError(f"{name} must be None or a finite number of seconds >= 0, got {value!r}")
-        times.append(None if value is None else float(value))
-    t0, t1 = times[0] or 0.0, times[1]
-    if t1 is not None and t1 <= t0:
-        raise InvalidInputError(f"end ({t1}) must come after start ({t0})")
-    return every_n_frames, t0, t1
 
 
 def analyze_video(
@@ -107,9 +70,9 @@ def analyze_video(
     Returns:
         A :class:`~emotionnet.video.results.VideoPrediction`.
     """
-    every_n_frames, t0, t1 = check_video_args(every_n_frames, start, end, max_faces, smoothing)
-    if isinstance(detect_every, bool) or not isinstance(detect_every, int) or detect_every < 1:
-        raise InvalidInputError(f"detect_every must be an int >= 1, got {detect_every!r}")
+    schedule = FrameSchedule(every_n_frames, detect_every)
+    check_tracking(max_faces, smoothing)
+    t0, t1 = check_range(start, end)
     if batch_frames < 1:
         raise InvalidInputError("batch_frames must be >= 1")
     if output_video is not None:
@@ -178,7 +141,9 @@ def analyze_video(
         def flush(batch: list[VideoFrame]) -> None:
             nonlocal last, last_image
             todo = [f for f in batch if f.analyze and f.image is not None]
-            preds = dict(zip((f.index for f in todo), _predict_frames(predict, todo, detect_every, carried)))
+            preds = dict(
+                zip((f.index for f in todo), _predict_frames(predict, todo, schedule, counts["analyzed"], carried))
+            )
             for frame in batch:
                 if frame.index in preds:
                     last = track_faces(tracker, preds[frame.index], max_faces)
@@ -201,7 +166,7 @@ def analyze_video(
         try:
             for frame in iter_frames(
                 cap,
-                every_n=every_n_frames,
+                analyzes=schedule.analyzes,
                 start_frame=start_frame,
                 end_frame=end_frame,
                 decode_all=writer is not None,
@@ -230,13 +195,19 @@ def analyze_video(
 
 
 def _predict_frames(
-    predict: PredictFn, frames: list[VideoFrame], detect_every: int, carried: list[tuple[Face, ...] | None]
+    predict: PredictFn,
+    frames: list[VideoFrame],
+    schedule: FrameSchedule,
+    analysed: int,
+    carried: list[tuple[Face, ...] | None],
 ) -> list[ImagePrediction]:
-    """Predictions for ``frames`` in order: the detector runs on every ``detect_every``-th analysed
-    frame; the others reuse the faces of the last detected frame (``carried[0]``, updated)."""
+    """Predictions for ``frames`` in order, ``analysed`` frames having been analysed before them: the
+    detector runs where ``schedule`` says; the others reuse the faces of the last detected frame
+    (``carried[0]``, updated)."""
     if not frames:
         return []
-    detect = [detect_every == 1 or carried[0] is None or f.index % detect_every == 0 for f in frames]
+    detect = [schedule.detects(analysed + i) for i in range(len(frames))]
+    detect[0] = detect[0] or carried[0] is None  # nothing to reuse yet
     found = iter(predict([f.image for f, d in zip(frames, detect) if d]) if any(detect) else [])
     out: list[ImagePrediction | None] = []
     reuse: list[tuple[int, np.ndarray, tuple[Face, ...]]] = []

@@ -14,6 +14,7 @@ import numpy as np
 from ..drawing import draw_tracks
 from ..io.video import VideoSource, open_capture, video_info
 from ..results import Face, ImagePrediction
+from .schedule import FrameSchedule, check_max_frames, check_tracking
 from .tracking import FaceTracker, track_faces
 
 
@@ -120,6 +121,9 @@ def stream(
     Returns:
         A generator of :class:`StreamFrame`.
     """
+    schedule = FrameSchedule(1, detect_every)
+    check_tracking(max_faces, smoothing)
+    check_max_frames(max_frames)
     cap = open_capture(source)
     info = video_info(cap)
     is_file = not isinstance(source, int) and "://" not in os.fspath(source)
@@ -134,7 +138,7 @@ def stream(
             if item is None:
                 break
             index, image = item
-            if detect_every > 1 and count % detect_every and carried is not None:
+            if carried is not None and not schedule.detects(count):
                 raw = predict(image, boxes=list(carried))
             else:
                 raw = predict(image)
