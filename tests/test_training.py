@@ -21,6 +21,8 @@ from emotionnet.cli import main
 from emotionnet.errors import DatasetError
 from emotionnet.labels import EMOTIONS
 from emotionnet.models.pretrained import load_model
+from emotionnet.training.cache import DamagedCacheWarning, write_cache
+from emotionnet.training.data import load_split
 from emotionnet.training.ferplus import FERPLUS_COLUMNS, read_votes, soft_targets
 
 FERPLUS_CSV_COLUMNS = [
@@ -93,6 +95,8 @@ def test_resume_is_bit_for_bit(fer_dir: Path, tmp_path: Path, capsys: pytest.Cap
     (tmp_path / "split" / "last.ckpt.partial").write_bytes(b"half a checkpoint")
     (tmp_path / "split" / "best.partial").mkdir()
     (tmp_path / "split" / "best.partial" / "model.safetensors").write_bytes(b"half the weights")
+    (tmp_path / "split" / ".last.x1y2.part.ckpt").write_bytes(b"half a checkpoint")  # atomic_path's name
+    (tmp_path / "split" / ".best.x1y2.part").mkdir()  # atomic_dir's
     assert _train(fer_dir, tmp_path / "split", "--epochs", "4", "--resume") == 2  # a longer schedule: refused
     assert "epochs 3 then, 4 now" in capsys.readouterr().err  # (it used to crash when the old schedule ended)
     saved = tmp_path / "split" / "train_config.json"
@@ -297,7 +301,7 @@ def test_bad_data_and_values_are_one_error_line(
     assert main(["eval", "--data", str(fer_dir), "--tta", "none", "--no-progress", "--json", str(image)]) == 1
     assert main(["eval", "--data", str(fer_dir), "--limit", "0", "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert "is a file of the dataset" in err and "--limit must be >= 1" in err and image.read_bytes() == before
+    assert "Refusing to write json over" in err and "--limit must be >= 1" in err and image.read_bytes() == before
     for module in ("emotionnet.training", "emotionnet.training.reframe"):  # the python -m entry points too
         args = ["--data", str(missing), "--out", str(tmp_path / module)]
         done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=120)
@@ -365,13 +369,46 @@ def test_distillation_caches_the_teachers(fer_dir: Path, tmp_path: Path) -> None
     cache = tmp_path / "cache"
     args = ["--epochs", "1", "--teachers", str(tmp_path / "teacher" / "best"), "--cache-dir", str(cache)]
     assert _train(fer_dir, tmp_path / "student", *args, "--distill-weight", "0.7") == 0
-    cached = sorted(cache.glob("teachers-*.npy"))
+    cached = sorted(cache.glob("teachers-*.npz"))
     assert len(cached) == 1
-    probs = np.load(cached[0])
+    probs = np.load(cached[0])["probs"]
     assert probs.shape == (112, 7) and np.allclose(probs.sum(1), 1, atol=1e-5)
     assert _train(fer_dir, tmp_path / "student2", *args) == 0
-    assert sorted(cache.glob("teachers-*.npy")) == cached  # computed once
+    assert sorted(cache.glob("teachers-*.npz")) == cached  # computed once
     assert json.loads((tmp_path / "student" / "train_config.json").read_text())["distill_weight"] == 0.7
+    cached[0].write_bytes(cached[0].read_bytes()[:100])  # cut short, as by a Ctrl-C mid-write before 1.0
+    with pytest.warns(DamagedCacheWarning, match="damaged"):
+        assert _train(fer_dir, tmp_path / "student3", *args) == 0
+    assert np.allclose(np.load(cached[0])["probs"], probs, atol=1e-6)  # rebuilt whole
+
+
+def test_a_damaged_image_cache_is_rebuilt_with_a_warning(fer_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    whole = load_split(fer_dir, "val", cache)
+    (npz,) = cache.glob("fer2013-val-*.npz")
+    good = npz.read_bytes()
+    for damage in (good[: len(good) // 2], b"", b"PK\x03\x04 not a zip at all"):
+        npz.write_bytes(damage)
+        with pytest.warns(DamagedCacheWarning):
+            again = load_split(fer_dir, "val", cache)
+        assert np.array_equal(again.images, whole.images) and np.array_equal(again.labels, whole.labels)
+        assert npz.read_bytes() == good  # rewritten whole
+    assert [p.name for p in cache.iterdir()] == [npz.name]  # no temporary file left
+
+
+def test_an_interrupted_cache_write_leaves_no_cache(fer_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache" / "x.npz"
+    cache.parent.mkdir()
+
+    class Stop:
+        """Ctrl-C while the second array is written."""
+
+        def __array__(self, *args: object, **kwargs: object) -> np.ndarray:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_cache(cache, images=np.zeros((4, 4)), labels=Stop())  # type: ignore[arg-type]
+    assert list(cache.parent.iterdir()) == []
 
 
 def test_caches_expand_the_home_folder(fer_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -409,7 +446,7 @@ def test_a_copy_with_other_pixels_gets_its_own_caches(fer_dir: Path, tmp_path: P
     teacher = [str(tmp_path / "teacher" / "best")]
     a = teacher_probabilities(teacher, original, 2.0, cache)
     b = teacher_probabilities(teacher, changed, 2.0, cache)
-    assert len(list(cache.glob("teachers-*.npy"))) == 2
+    assert len(list(cache.glob("teachers-*.npz"))) == 2
     assert not np.allclose(a[0], b[0]) and np.allclose(a[1:], b[1:])
 
 

@@ -8,6 +8,7 @@ to a hidden temporary file in the same folder, renamed over the target only once
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -130,3 +131,39 @@ def atomic_open(
     """
     with atomic_path(check_output(path, kind=kind)) as tmp, open(tmp, mode, **kwargs) as f:
         yield f
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a hidden temporary folder beside ``path`` to write a folder's files into.
+
+    On success a new ``path`` is the temporary folder renamed; an existing one has each file
+    replaced in turn (``os.replace``), so no file in it is ever half-written. On an exception or
+    Ctrl-C the temporary folder is removed and ``path`` is left as it was.
+
+    Args:
+        path: The folder to write (its parent is created if missing).
+
+    Raises:
+        OutputError: ``path`` is a file, or its parent cannot be written to.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"Output {str(out)!r} is a file; give a folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"Cannot write in {str(out.parent)!r}: {exc.strerror or exc}") from exc
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_UMASK)  # as mkdir would have made it, not mkdtemp's 0700
+        if not out.exists():
+            os.replace(tmp, out)
+            return
+        for src in sorted(p for p in tmp.rglob("*") if not p.is_dir()):
+            target = out / src.relative_to(tmp)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -12,6 +12,7 @@ import torch
 
 from ..errors import DatasetError, InvalidInputError
 from ..labels import EMOTIONS
+from .cache import read_cache, write_cache
 
 #: File-name prefix of each split: train/ holds Training_*, test/ holds PublicTest_* and PrivateTest_*.
 SPLITS = {"train": ("train", "Training_"), "val": ("test", "PublicTest_"), "test": ("test", "PrivateTest_")}
@@ -88,15 +89,13 @@ def load_split(root: str | Path, split: str, cache_dir: str | Path | None = None
     names = [str(p.relative_to(root)) for p, _ in items]
     key = _cache_key(root, items)
     cache = Path(cache_dir).expanduser() / f"fer2013-{split}-{key}.npz" if cache_dir else None
-    if cache is not None and cache.exists():
-        arrays = np.load(cache)
+    arrays = read_cache(cache, ("images", "labels"))
+    if arrays is not None and len(arrays["labels"]) == len(items):
         images, labels = arrays["images"], arrays["labels"]
     else:
         images = np.stack([_read_gray48(p) for p, _ in items])
         labels = np.array([label for _, label in items], dtype=np.int64)
-        if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(cache, images=images, labels=labels)
+        write_cache(cache, images=images, labels=labels)
     return FaceSet(torch.from_numpy(images), torch.from_numpy(labels), tuple(names))
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..models.pretrained import load_model
+from .cache import read_cache, write_cache
 from .data import FaceSet
 from .evaluate import predict_logits
 
@@ -39,13 +39,12 @@ def teacher_probabilities(
         for name, tensor in model.state_dict().items():
             key.update(name.encode())
             key.update(tensor.float().numpy().tobytes())
-    cache = Path(cache_dir).expanduser() / f"teachers-{key.hexdigest()[:16]}.npy" if cache_dir else None
-    if cache is not None and cache.exists():
-        return torch.from_numpy(np.load(cache))
+    cache = Path(cache_dir).expanduser() / f"teachers-{key.hexdigest()[:16]}.npz" if cache_dir else None
+    cached = read_cache(cache, ("probs",))
+    if cached is not None and cached["probs"].shape[0] == len(faces):
+        return torch.from_numpy(cached["probs"])
     probs = torch.stack(
         [F.softmax(predict_logits(m, faces, tta="flip", bf16=True) / temperature, dim=1) for m in models]
     ).mean(0)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, probs.numpy())
+    write_cache(cache, probs=probs.numpy())
     return probs

@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     """
     import torch
 
+    from .._outputs import atomic_dir
     from ..errors import InvalidInputError, ModelNotFoundError, OutputError
     from ..models.cards import model_card
     from ..models.emotionnet import EmotionNet
@@ -50,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
     model.load_state_dict(src.state_dict())
     if args.half:
         model = model.to(torch.float16)
-    model.save_pretrained(out)
-    card = model_card(config, metrics)
-    (out / "README.md").write_text(card)
+    with atomic_dir(out) as tmp:
+        model.save_pretrained(tmp)
+        (tmp / "README.md").write_text(model_card(config, metrics))
     weights = out / "model.safetensors"
     print(f"{weights}  {weights.stat().st_size} bytes  sha256 {sha256_of(weights)}")
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .._outputs import atomic_dir
 from ..errors import InvalidInputError, report
 from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = CONFIGS[args.config]
     pruned = prune(load_model(args.model, device="cpu"), config["widths"], config["fc"])
-    pruned.save_pretrained(args.out)
+    with atomic_dir(args.out) as tmp:
+        pruned.save_pretrained(tmp)
     n = sum(p.numel() for p in pruned.parameters())
     print(f"{args.config} cut from {args.model}: {n:,} parameters in {args.out}")
     return 0

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._outputs import atomic_dir
 from ..detection.detector import FaceDetector
 from ..errors import DatasetError, report
 from ..models.registry import get_model_entry
@@ -119,28 +120,26 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out must differ from --data")
     preprocess = get_model_entry(args.model).preprocess
     detector = FaceDetector()
-    tmp = args.out.with_name(args.out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for split in args.splits:
-        items = list_split(args.data, split)
-        if args.limit is not None:
-            items = _first_per_class(items, args.limit)
-        found = 0
-        for path, _ in tqdm(items, desc=split, disable=args.no_progress):
-            face = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-            if face is None:
-                raise DatasetError(f"Cannot decode {path}")
-            if face.shape != (48, 48):
-                face = cv2.resize(face, (48, 48), interpolation=cv2.INTER_AREA)
-            cut = reframe(face, detector, preprocess)
-            found += cut is not None
-            target = tmp / path.relative_to(args.data)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(target), face if cut is None else cut, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        print(f"{split}: {found} of {len(items)} faces found and re-cut ({found / len(items):.1%})")
-    if (args.data / "ferplus.csv").is_file():
-        shutil.copy(args.data / "ferplus.csv", tmp / "ferplus.csv")
-    tmp.rename(args.out)
+    with atomic_dir(args.out) as tmp:
+        for split in args.splits:
+            items = list_split(args.data, split)
+            if args.limit is not None:
+                items = _first_per_class(items, args.limit)
+            found = 0
+            for path, _ in tqdm(items, desc=split, disable=args.no_progress):
+                face = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+                if face is None:
+                    raise DatasetError(f"Cannot decode {path}")
+                if face.shape != (48, 48):
+                    face = cv2.resize(face, (48, 48), interpolation=cv2.INTER_AREA)
+                cut = reframe(face, detector, preprocess)
+                found += cut is not None
+                target = tmp / path.relative_to(args.data)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(target), face if cut is None else cut, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            print(f"{split}: {found} of {len(items)} faces found and re-cut ({found / len(items):.1%})")
+        if (args.data / "ferplus.csv").is_file():
+            shutil.copy(args.data / "ferplus.csv", tmp / "ferplus.csv")
     return 0
 
 

@@ -18,6 +18,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
+from .._outputs import atomic_dir, atomic_open, atomic_path
 from ..errors import InvalidInputError, OutputError
 from ..models.configs import CONFIGS
 from ..models.emotionnet import EmotionNet, channels_last
@@ -169,9 +170,11 @@ def train(
     if rank == 0:  # the folder once the data and settings are known good; then what a killed write left
         out.mkdir(parents=True, exist_ok=True)
         if not (resume and ckpt_path.exists()):  # a resumed run keeps the settings it started with
-            (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
-        ckpt_path.with_name("last.ckpt.partial").unlink(missing_ok=True)
-        shutil.rmtree(out / "best.partial", ignore_errors=True)
+            with atomic_open(out / "train_config.json", kind="json") as f:
+                f.write(json.dumps(asdict(cfg), indent=2))
+        left_over = ("last.ckpt.partial", "best.partial", ".last.*.part.ckpt", ".best.*.part")  # before 1.0, now
+        for left in (p for pattern in left_over for p in out.glob(pattern)):  # what a killed write left
+            shutil.rmtree(left, ignore_errors=True) if left.is_dir() else left.unlink(missing_ok=True)
     if resume and ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=device, weights_only=True)
         if state["scheduler"].get("total_steps", scheduler.total_steps) != scheduler.total_steps:
@@ -230,20 +233,20 @@ def train(
             if val_acc > best:
                 best = val_acc
                 save_weights(ema.module, out / "best", pre, extra={"epoch": epoch + 1, "val_acc": val_acc})
-            torch.save(
-                {
-                    "model": core.state_dict(),
-                    "ema": ema.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "epoch": epoch,
-                    "best": best,
-                    "history": json.dumps(history),
-                    "rng": torch.get_rng_state(),
-                },
-                ckpt_path.with_name("last.ckpt.partial"),
-            )
-            os.replace(ckpt_path.with_name("last.ckpt.partial"), ckpt_path)  # never a half-written checkpoint
+            with atomic_path(ckpt_path) as tmp:  # never a half-written checkpoint
+                torch.save(
+                    {
+                        "model": core.state_dict(),
+                        "ema": ema.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "epoch": epoch,
+                        "best": best,
+                        "history": json.dumps(history),
+                        "rng": torch.get_rng_state(),
+                    },
+                    tmp,
+                )
             print(
                 f"epoch {epoch + 1:3d}/{cfg.epochs} loss {row['loss']:.4f} val_acc {val_acc:.4f} "
                 f"best {best:.4f} {row['seconds']:.0f}s",
@@ -281,12 +284,7 @@ def save_weights(model: nn.Module, directory: Path, pre: FacePreprocess, extra: 
         extra: More keys for ``config.json`` (epoch, metric).
     """
     assert isinstance(model, EmotionNet)
-    partial = directory.with_name(directory.name + ".partial")  # a kill mid-write leaves the old files whole
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    meta = {"preprocess": pre.to_dict(), **(extra or {})}
-    (partial / "training.json").write_text(json.dumps(meta, indent=2))
-    directory.mkdir(parents=True, exist_ok=True)
-    for f in sorted(partial.iterdir()):
-        os.replace(f, directory / f.name)
-    partial.rmdir()
+    with atomic_dir(directory) as partial:  # a kill mid-write leaves the old files whole
+        model.save_pretrained(partial)
+        meta = {"preprocess": pre.to_dict(), **(extra or {})}
+        (partial / "training.json").write_text(json.dumps(meta, indent=2))
