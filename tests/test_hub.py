@@ -15,6 +15,7 @@ from emotionnet.models.emotionnet import EmotionNet
 from emotionnet.models.hub import fetch
 from emotionnet.models.registry import ModelEntry, WeightsFile
 from emotionnet.preprocessing import FacePreprocess
+from conftest import ASTRONAUT
 from fake_hub import FakeHub
 
 
@@ -113,6 +114,44 @@ def test_offline_with_and_without_cache(
     fetch(entry.weights)
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
     assert fetch(entry.weights).is_file()
+
+
+def test_download_fetches_every_file_an_entry_needs_offline(
+    hub: FakeHub, tiny_files: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub.constants as hf_constants
+
+    from emotionnet.cli import main
+    from emotionnet.models import registry
+    from emotionnet.models.export import export_onnx
+
+    export_onnx(emotionnet.load_model(f"local-dir:{_tiny_dir(tmp_path, tiny_files)}"), tmp_path / "model.onnx")
+    files = {**tiny_files, "model.onnx": (tmp_path / "model.onnx").read_bytes()}
+    commit = hub.add("org/tiny-onnx", files)
+    entry = _entry("org/tiny-onnx", commit, files["model.safetensors"])
+    onnx = WeightsFile(
+        "model.onnx",
+        hashlib.sha256(files["model.onnx"]).hexdigest(),
+        len(files["model.onnx"]),
+        repo_id="org/tiny-onnx",
+        revision=commit,
+    )
+    entry = ModelEntry("emotionnet_tiny.offline", entry.weights, entry.architecture, entry.preprocess, onnx=onnx)
+    monkeypatch.setitem(registry._MODELS, entry.name, entry)
+    assert main(["download", entry.name]) == 0
+    fetched = len(hub.requests)
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)  # the network is off from here on
+    recognizer = emotionnet.EmotionRecognizer(model=entry.name, runtime="onnxruntime")
+    assert recognizer.runtime == "onnxruntime" and len(recognizer.predict(ASTRONAUT)) == 1
+    assert len(hub.requests) == fetched
+
+
+def _tiny_dir(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
 
 
 def _fetch_in_subprocess(weights: WeightsFile, tmp_path: Path, **env: str) -> str:

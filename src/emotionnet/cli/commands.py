@@ -304,7 +304,7 @@ def _model_files(spec: str) -> list[Path]:
 
     if spec == "default" or spec in list_models():
         entry = get_model_entry(spec)
-        return [fetch(w) for w in (entry.weights, entry.onnx) if w is not None]
+        return [fetch(w) for w in entry.files]
     folder = Path(spec.removeprefix(LOCAL_PREFIX))
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
@@ -321,6 +321,6 @@ def download(args: argparse.Namespace) -> int:
     from ..models.hub import fetch
     from ..models.registry import get_model_entry
 
-    path = fetch(get_model_entry(args.name).weights, force_download=args.force)
-    print(path)
+    for weights in get_model_entry(args.name).files:  # the ONNX file too: the CPU path loads it
+        print(fetch(weights, force_download=args.force))
     return 0

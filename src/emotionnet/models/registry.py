@@ -69,6 +69,11 @@ class ModelEntry:
     description: str = ""
     onnx: WeightsFile | None = None
 
+    @property
+    def files(self) -> tuple[WeightsFile, ...]:
+        """Every file the entry needs on some runtime: the safetensors, then the ONNX file if any."""
+        return (self.weights,) if self.onnx is None else (self.weights, self.onnx)
+
 
 @dataclass(frozen=True)
 class DetectorEntry:
