@@ -9,13 +9,13 @@ import pytest
 import torch
 
 import emotionnet
+from conftest import ASTRONAUT
 from emotionnet import create_model, errors
 from emotionnet.models.configs import CONFIGS
 from emotionnet.models.emotionnet import EmotionNet
 from emotionnet.models.hub import fetch
 from emotionnet.models.registry import ModelEntry, WeightsFile
 from emotionnet.preprocessing import FacePreprocess
-from conftest import ASTRONAUT
 from fake_hub import FakeHub
 
 
