@@ -174,6 +174,8 @@ def test_pickle_round_trip_rebuilds_the_detector(detector: str) -> None:
 def test_a_model_with_other_labels_works_end_to_end(tmp_path: Path) -> None:
     import cv2
 
+    pytest.importorskip("pandas", reason="to_dataframe needs pandas (the dev extra installs it with ray)")
+
     from emotionnet import annotate, create_model
 
     torch.manual_seed(0)
@@ -191,6 +193,17 @@ def test_a_model_with_other_labels_works_end_to_end(tmp_path: Path) -> None:
     )
     video.to_csv(tmp_path / "rows.csv")
     assert (tmp_path / "rows.csv").read_text().splitlines()[0].endswith("calm,excited,tired")
+    assert video.labels == ("calm", "excited", "tired") and video.to_dict()["labels"] == list(video.labels)
+    frame = video.to_dataframe()
+    assert list(frame.columns[-3:]) == ["calm", "excited", "tired"] and len(frame) == len(video)
+    assert frame[["calm", "excited", "tired"]].sum(axis=1).round(4).eq(1).all()  # the model's own columns
+    blank = tmp_path / "blank.mp4"  # no face: the CSV header alone still names the model's columns
+    writer = cv2.VideoWriter(str(blank), cv2.VideoWriter.fourcc(*"mp4v"), 10, (64, 48))
+    for _ in range(3):
+        writer.write(np.full((48, 64, 3), 90, np.uint8))
+    writer.release()
+    recognizer.analyze_video(blank, output_csv=tmp_path / "empty.csv", keep_rows=False, progress=False)
+    assert (tmp_path / "empty.csv").read_text().strip().endswith("calm,excited,tired")
 
 
 def test_long_lists_show_progress_and_ctrl_c_keeps_the_images_finished(

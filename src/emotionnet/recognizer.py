@@ -267,6 +267,7 @@ class EmotionRecognizer:
             batch_frames=max(1, self.batch_size // 8),
             progress=progress,
             detect_every=detect_every,
+            labels=self.labels,
         )
 
     def stream(

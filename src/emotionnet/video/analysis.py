@@ -16,6 +16,7 @@ from .._outputs import atomic_path, check_output
 from ..drawing import draw_tracks
 from ..errors import Interrupted, InvalidInputError, OutputError
 from ..io.video import FrameReport, VideoFrame, iter_frames, open_capture, video_info
+from ..labels import LABELS
 from ..results import Face, ImagePrediction
 from .results import CsvRows, RowCounts, VideoFaceRow, VideoPrediction
 from .schedule import FrameSchedule, check_range, check_tracking
@@ -49,6 +50,7 @@ def analyze_video(
     batch_frames: int = 8,
     progress: bool = True,
     detect_every: int = 1,
+    labels: Sequence[str] = LABELS,
 ) -> VideoPrediction:
     """See :meth:`EmotionRecognizer.analyze_video`; ``predict`` classifies a list of frames.
 
@@ -66,6 +68,7 @@ def analyze_video(
         progress: As for :meth:`EmotionRecognizer.analyze_video`.
         detect_every: As for :meth:`EmotionRecognizer.analyze_video`.
         batch_frames: Frames per ``predict`` call.
+        labels: The model's class names (the columns of the rows).
 
     Returns:
         A :class:`~emotionnet.video.results.VideoPrediction`.
@@ -112,6 +115,7 @@ def analyze_video(
             missing_at_end=report.missing_at_end,
             rows=tuple(rows),
             rows_kept=keep_rows,
+            labels=tuple(labels),
             **found.fields(),
         )
 
@@ -131,7 +135,7 @@ def analyze_video(
         csv_rows = None
         if output_csv is not None:
             tmp = stack.enter_context(atomic_path(output_csv, keep_on_interrupt=True))
-            csv_rows = CsvRows(stack.enter_context(open(tmp, "w", newline="", encoding="utf-8")))
+            csv_rows = CsvRows(stack.enter_context(open(tmp, "w", newline="", encoding="utf-8")), tuple(labels))
             stack.callback(csv_rows.finish)
         last: tuple[ImagePrediction, tuple[int, ...]] | None = None
         last_image: np.ndarray | None = None

@@ -14,7 +14,7 @@ from ..errors import InvalidInputError, MissingDependencyError
 from ..labels import LABELS
 from ..results import FacePrediction, csv_row
 
-COLUMNS = (
+BASE_COLUMNS = (
     "frame",
     "time",
     "track_id",
@@ -25,9 +25,11 @@ COLUMNS = (
     "detection_score",
     "emotion",
     "score",
-    *LABELS,
 )
-"""Column order of :meth:`VideoPrediction.to_csv` and :meth:`VideoPrediction.to_dataframe`."""
+"""The columns before the one probability column per label."""
+COLUMNS = (*BASE_COLUMNS, *LABELS)
+"""Column order of :meth:`VideoPrediction.to_csv` and :meth:`VideoPrediction.to_dataframe` for the
+bundled models; a model with other labels has its own class names in place of the seven emotions."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,9 @@ class CsvRows:
     not be held in memory. The header is the first row's keys (:data:`COLUMNS` for the bundled
     models), written with that row, or by :meth:`finish` when there was none."""
 
-    def __init__(self, file: IO[str]) -> None:
+    def __init__(self, file: IO[str], labels: tuple[str, ...] = LABELS) -> None:
         self.file = file
+        self.labels = labels
         self.writer: csv.DictWriter | None = None
 
     def write(self, rows: list[VideoFaceRow] | tuple[VideoFaceRow, ...]) -> None:
@@ -68,7 +71,7 @@ class CsvRows:
     def finish(self) -> None:
         """Write the header if no row came, so the file always says what its columns are."""
         if self.writer is None:
-            self.writer = self._start(list(COLUMNS))
+            self.writer = self._start([*BASE_COLUMNS, *self.labels])
 
     def _start(self, columns: list[str]) -> csv.DictWriter:
         writer = csv.DictWriter(self.file, fieldnames=columns)
@@ -94,6 +97,7 @@ class VideoPrediction:
         track_frames: ``(track_id, analysed frames it appears in)`` pairs, by track id.
         label_counts: ``(label, face detections with that top label)`` pairs, most frequent first.
         rows_kept: Whether ``rows`` holds every row found; ``False`` after ``keep_rows=False``.
+        labels: The model's class names, one probability column each.
     """
 
     source: str
@@ -108,6 +112,7 @@ class VideoPrediction:
     track_frames: tuple[tuple[int, int], ...] = ()
     label_counts: tuple[tuple[str, int], ...] = ()
     rows_kept: bool = True
+    labels: tuple[str, ...] = LABELS
 
     def __post_init__(self) -> None:
         if self.rows and not self.track_frames:  # built from rows alone: count them
@@ -157,6 +162,7 @@ class VideoPrediction:
             "track_frames": [list(pair) for pair in self.track_frames],
             "label_counts": [list(pair) for pair in self.label_counts],
             "rows_kept": self.rows_kept,
+            "labels": list(self.labels),
             "rows": [r.to_dict() for r in self.rows],
         }
 
@@ -192,7 +198,7 @@ class VideoPrediction:
         """
         self._need_rows("to_csv()")
         with atomic_open(check_output(path, inputs=[self.source], kind="csv"), "w", newline="", encoding="utf-8") as f:
-            rows = CsvRows(f)
+            rows = CsvRows(f, self.labels)
             rows.write(self.rows)
             rows.finish()
 
@@ -207,7 +213,7 @@ class VideoPrediction:
             import pandas as pd
         except ImportError as exc:
             raise MissingDependencyError("to_dataframe() needs pandas: pip install pandas") from exc
-        return pd.DataFrame([r.to_dict() for r in self.rows], columns=list(COLUMNS))
+        return pd.DataFrame([r.to_dict() for r in self.rows], columns=[*BASE_COLUMNS, *self.labels])
 
     def plot_timeline(self, path: str | os.PathLike) -> None:
         """Save a PNG of each track's emotion probabilities over time (needs the ``plot`` extra).
@@ -231,7 +237,7 @@ class VideoPrediction:
         for ax, track in zip(axes[:, 0], tracks):
             rows = [r for r in self.rows if r.track_id == track]
             times = [r.time if self.fps else r.frame for r in rows]
-            for i, label in enumerate(rows[0].face.labels if rows else LABELS):
+            for i, label in enumerate(self.labels):
                 b, g, r_ = COLORS.get(label, OTHER)
                 ax.plot(times, [r.face.scores[i] for r in rows], label=label, color=(r_ / 255, g / 255, b / 255))
             ax.set_ylim(0, 1)
