@@ -15,12 +15,13 @@ class EmotionNetError(Exception):
     """Root of every error emotionnet raises on purpose.
 
     Attributes:
-        results: Set when a batch call (``predict([...])``) failed part way: one result per
-            input, ``None`` where it failed, so finished work is not lost.
+        partial: Set when a batch call (``predict([...])``) raises after doing its work: the
+            results finished, in input order, as :class:`Interrupted`'s ``partial`` (here every
+            input's, a failed one with its ``error`` set, as ``on_error="return"`` gives them).
         index: The position of the input that raised this error in that batch.
     """
 
-    results: list[Any] | None = None
+    partial: list[Any] | None = None
     index: int | None = None
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from .errors import InvalidInputError
 from .results import Face
 
 TTA = Literal["none", "flip", "tencrop"]
@@ -136,10 +137,10 @@ def tta_views(x: np.ndarray, tta: TTA) -> list[np.ndarray]:
         C-contiguous arrays shaped like ``x``, one per view.
 
     Raises:
-        ValueError: ``tta`` is not one of the three.
+        InvalidInputError: ``tta`` is not one of the three.
     """
     if tta not in ("none", "flip", "tencrop"):
-        raise ValueError(f"tta must be 'none', 'flip' or 'tencrop', got {tta!r}")
+        raise InvalidInputError(f"tta must be 'none', 'flip' or 'tencrop', got {tta!r}")
     if tta == "none":
         return [x]
     if tta == "flip":

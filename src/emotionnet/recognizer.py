@@ -19,7 +19,7 @@ from .preprocessing import TTA
 from .results import Box, FacePrediction, ImagePrediction
 
 OnError = Literal["raise", "return"]
-"""What a batch does when some images fail: raise (with ``.results`` attached) or return them marked."""
+"""What a call does when images fail: raise (a batch's results attached as ``.partial``) or return them marked."""
 
 if TYPE_CHECKING:
     import torch
@@ -154,11 +154,12 @@ class EmotionRecognizer:
                 landmarks then level the eyes) instead of detecting: a list for one image, one
                 such list per image when ``image`` is a list.
             color: Channel order of array inputs: ``"bgr"`` (OpenCV) or ``"rgb"``.
-            on_error: What a list does when some images fail. ``"raise"`` (default): every
-                image is still predicted, then the first failure is raised with ``.results`` (one
-                :class:`ImagePrediction` or ``None`` per image) and ``.index`` set, so finished
-                work is not lost. ``"return"``: no exception; a failed image comes back as an
-                :class:`ImagePrediction` with no faces and ``error`` set.
+            on_error: What happens when images fail. ``"raise"`` (default): every image is
+                still predicted, then the first failure is raised; for a list with ``.partial``
+                (every image's :class:`ImagePrediction`, failed ones with ``error`` set) and
+                ``.index``, so finished work is not lost. ``"return"``: no exception, for one
+                image or many; a failed image comes back as an :class:`ImagePrediction` with no
+                faces and ``error`` set.
             progress: Show a progress bar; ``None``: for lists of more than 256 images (on a
                 terminal or in a notebook). The faces of each 256 images are classified together,
                 so memory stays bounded and Ctrl-C keeps the images finished.
@@ -180,11 +181,11 @@ class EmotionRecognizer:
         images, per_image, many = as_batch(image, boxes)
         results = predict_images(images, per_image, color, self.detector, self.classifier, progress)
         failed = [i for i, r in enumerate(results) if r.error is not None]
-        if failed and (on_error == "raise" or not many):
+        if failed and on_error == "raise":
             first = results[failed[0]].error
             assert isinstance(first, EmotionNetError)
             if many:
-                first.results, first.index = [r if r.ok else None for r in results], failed[0]
+                first.partial, first.index = results, failed[0]
             raise first
         return results if many else results[0]
 

@@ -6,7 +6,9 @@ would miss every face under about 200 px. So finer levels follow, each twice the
 before, up to the scale where ``min_face_size`` becomes ``face_px``, and each is cut into tiles
 of at most ``max_side`` pixels a side. Tiles overlap by twice ``face_px``: a face found at level
 ``k`` smaller than that lies whole inside some tile, and a larger one is at least ``face_px`` at
-level ``k - 1``. Memory stays that of one tile; time grows with the photo's pixels.
+level ``k - 1``, so a tile keeps only faces under three times ``face_px`` (a tile inside a large
+face sees parts of it), and a face inside a larger one is dropped when the results merge. Memory
+stays that of one tile; time grows with the photo's pixels.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Window:
     y1: int
     scale: float
     tiled: bool
+    max_face: float = math.inf
 
 
 def plan(height: int, width: int, *, min_face: int, face_px: int, max_side: int, max_pixels: int) -> list[Window]:
@@ -52,18 +55,18 @@ def plan(height: int, width: int, *, min_face: int, face_px: int, max_side: int,
     scale = coarse
     while scale < fine:
         scale = min(fine, scale * 2)
-        windows += _tiles(height, width, scale, max_side, overlap=2 * face_px)
+        windows += _tiles(height, width, scale, max_side, overlap=2 * face_px, max_face=3 * face_px)
     return windows
 
 
-def _tiles(height: int, width: int, scale: float, side: int, overlap: int) -> list[Window]:
+def _tiles(height: int, width: int, scale: float, side: int, overlap: int, max_face: float) -> list[Window]:
     """Overlapping tiles covering the image, ``side`` detector pixels a side at ``scale``."""
     size = max(1, int(side / scale))  # in input pixels
     step = max(1, int((side - overlap) / scale))
     out = []
     for y in _starts(height, size, step):
         for x in _starts(width, size, step):
-            out.append(Window(x, y, min(width, x + size), min(height, y + size), scale, True))
+            out.append(Window(x, y, min(width, x + size), min(height, y + size), scale, True, max_face))
     return out
 
 
@@ -102,7 +105,7 @@ def run_window(bgr: np.ndarray, window: Window, detect: object) -> np.ndarray:
             | ((x + bw >= cw - 1) & (window.x1 < bgr.shape[1]))
             | ((y + bh >= ch - 1) & (window.y1 < bgr.shape[0]))
         )
-        rows = rows[~cut]
+        rows = rows[~cut & (np.minimum(bw, bh) < window.max_face)]
     sx, sy = w / crop.shape[1], h / crop.shape[0]
     rows[:, 0:4] *= (sx, sy, sx, sy)
     rows[:, 0] += window.x0
@@ -121,7 +124,7 @@ def merge(rows: list[np.ndarray], nms_threshold: float) -> np.ndarray:
         nms_threshold: IoU above which two boxes are the same face.
 
     Returns:
-        The kept rows.
+        The kept rows; a box lying mostly (over 60 %) inside a larger kept box is dropped too.
     """
     found = np.concatenate(rows) if rows else np.zeros((0, 4), np.float32)
     if len(rows) <= 1 or len(found) <= 1:
@@ -129,4 +132,11 @@ def merge(rows: list[np.ndarray], nms_threshold: float) -> np.ndarray:
     scores = found[:, 14] if found.shape[1] >= 15 else found[:, 2] * found[:, 3]  # Haar: larger wins
     boxes = [[int(v) for v in row[:4]] for row in found]
     keep = cv2.dnn.NMSBoxes(boxes, scores.tolist(), 0.0, nms_threshold)
-    return found[np.asarray(keep, np.int64).reshape(-1)]
+    found = found[np.asarray(keep, np.int64).reshape(-1)]
+    x0, y0, x1, y1 = found[:, 0], found[:, 1], found[:, 0] + found[:, 2], found[:, 1] + found[:, 3]
+    area = found[:, 2] * found[:, 3]
+    inter = np.clip(np.minimum(x1[:, None], x1) - np.maximum(x0[:, None], x0), 0, None) * np.clip(
+        np.minimum(y1[:, None], y1) - np.maximum(y0[:, None], y0), 0, None
+    )  # inter[i, j]: the overlap of boxes i and j
+    inside = (inter > 0.6 * area[:, None]) & (area[None, :] > area[:, None])
+    return found[~inside.any(axis=1)]

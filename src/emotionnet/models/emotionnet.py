@@ -69,7 +69,7 @@ class EmotionNet(
         self.preprocess = FacePreprocess(**{"size": self.input_size, **(preprocess or {})})
         self.labels = tuple(labels or (e.value for e in EMOTIONS))
         if len(self.labels) != num_classes:
-            raise ValueError(f"{len(self.labels)} labels for {num_classes} classes")
+            raise InvalidInputError(f"{len(self.labels)} labels for {num_classes} classes")
         layers: list[nn.Module] = []
         c_in = in_channels
         for width in widths:
