@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +59,27 @@ def hub(fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
     yield fake_hub
     fake_hub.reset()
+
+
+# Ctrl-C in tests --------------------------------------------------------------------------------
+# A script, nohup or some CI runners start pytest with SIGINT ignored, and children inherit that.
+# Every test that sends a Ctrl-C goes through these two helpers, so it means the same thing there.
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Python then installs its KeyboardInterrupt handler
+
+
+def popen_ctrl_c(cmd: list[str], **kwargs: Any) -> subprocess.Popen:
+    """``subprocess.Popen`` of a child that takes SIGINT as Ctrl-C, whatever pytest inherited."""
+    return subprocess.Popen(cmd, preexec_fn=_default_sigint, **kwargs)
+
+
+@contextmanager
+def ctrl_c_raises() -> Iterator[None]:
+    """In this process, SIGINT raises ``KeyboardInterrupt`` for the duration (then as it was)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ASTRONAUT, ROOT
+from conftest import ASTRONAUT, ROOT, ctrl_c_raises
 from emotionnet import EmotionRecognizer, ImagePrediction, create_model, errors, resolve_device
 
 
@@ -237,10 +237,10 @@ def test_long_lists_show_progress_and_ctrl_c_keeps_the_images_finished(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/face.png"
-        with pytest.raises(errors.Interrupted, match=f"after {CHUNK} of {CHUNK + 3} images") as info:
+        with ctrl_c_raises(), pytest.raises(errors.Interrupted, match=f"after {CHUNK} of {CHUNK + 3} images") as info:
             recognizer.predict([*many[:CHUNK], many[0], url, many[0]], progress=False)
         crops = (small for _ in range(CHUNK + 1))  # a generator, read as it goes, then Ctrl-C
-        with pytest.raises(errors.Interrupted, match=f"after {CHUNK} faces") as crop_info:
+        with ctrl_c_raises(), pytest.raises(errors.Interrupted, match=f"after {CHUNK} faces") as crop_info:
             recognizer.classify_faces(c for part in (crops, [url]) for c in part)
     finally:
         server.shutdown()

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ASTRONAUT, MEDIA, needs_media
+from conftest import ASTRONAUT, MEDIA, needs_media, popen_ctrl_c
 from emotionnet import EmotionRecognizer, FaceDetector, errors, load_image, load_model
 from emotionnet.cli import main
 
@@ -168,7 +168,7 @@ def test_save_annotated_keeps_both_when_names_collide(tmp_path: Path) -> None:
 def test_ctrl_c_during_video_keeps_csv_rows_and_a_playable_video(tmp_path: Path) -> None:
     csv_path, mp4 = tmp_path / "rows.csv", tmp_path / "annotated.mp4"
     cmd = [sys.executable, "-m", "emotionnet", "video", str(PEXELS), "--csv", str(csv_path), "--out", str(mp4)]
-    proc = subprocess.Popen([*cmd, "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = popen_ctrl_c([*cmd, "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until frames are being written, then interrupt
         parts = list(tmp_path.glob(".annotated.*.part.mp4"))
@@ -194,7 +194,7 @@ def test_ctrl_c_during_predict_keeps_the_images_done(tmp_path: Path) -> None:
     rows, js = tmp_path / "rows.csv", tmp_path / "faces.json"
     cmd = [sys.executable, "-m", "emotionnet", "predict", str(photos), "--csv", str(rows), "--json", str(js)]
     cmd += ["--save-annotated", str(annotated), "--no-progress"]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    proc = popen_ctrl_c(cmd, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(annotated.glob("*_annotated.png"))) < 3:
         time.sleep(0.05)

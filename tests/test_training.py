@@ -17,6 +17,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from conftest import popen_ctrl_c
 from emotionnet.cli import main
 from emotionnet.errors import DatasetError
 from emotionnet.labels import EMOTIONS
@@ -620,12 +621,11 @@ def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
 def test_ctrl_c_keeps_the_finished_epochs_and_says_how_to_go_on(fer_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["--data", str(fer_dir), "--out", str(out), "--config", "tiny", "--batch-size", "16", "--lr", "0.05"]
-    proc = subprocess.Popen(  # a real Ctrl-C: SIGINT to a training process (default handling, even under CI)
+    proc = popen_ctrl_c(  # a real Ctrl-C: SIGINT to a training process
         [sys.executable, "-m", "emotionnet.training", *args, "--no-progress", "--epochs", "500"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while not (out / "last.ckpt").exists() and time.time() < deadline and proc.poll() is None:
