@@ -326,11 +326,9 @@ def test_hub_offline_and_unreachable_are_offline_errors(monkeypatch: pytest.Monk
         port = closed.getsockname()[1]
     env = {**os.environ, "HF_ENDPOINT": f"http://127.0.0.1:{port}"}
     env.pop("HF_HUB_OFFLINE", None)
-    started = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.startswith("offline") and "cannot be reached" in out.stdout, out.stderr
     assert "Retrying" not in out.stderr  # no 25 s of back-off retries against a closed port
-    assert time.monotonic() - started < 60
 
 
 # 11. API arguments ------------------------------------------------------------------------------------------------
