@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     detector = FaceDetector(max_side=None, min_face_size=0)  # no downscaling, no size filter
     pictures = images(Path(args.media), args.every)
-    refs = [(img, face.box) for img in pictures for face in detector.detect(img) if face.score > 0.8]
+    refs = [(img, face.box) for img in pictures for face in detector.detect(img) if face.detection_score > 0.8]
     sides = sorted(min(box[2:]) for _, box in refs)
     print(f"{len(pictures)} images, {len(refs)} reference faces, {sides[0]:.0f}-{sides[-1]:.0f} px (shorter side)\n")
     print("| face at YuNet's input (px) | found | recall |\n|---:|---:|---:|")

@@ -42,7 +42,7 @@ def face_cuts(media: Path) -> list[tuple[np.ndarray, tuple[float, float, float, 
     for path in paths:
         img = load_image(path)
         for face in detector.detect(img):
-            if face.score < 0.8:
+            if face.detection_score < 0.8:
                 continue
             x, y, w, h = face.box
             side = 2 * max(w, h)

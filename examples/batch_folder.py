@@ -17,12 +17,12 @@ out = sys.argv[2] if len(sys.argv) > 2 else "faces.csv"
 results = EmotionRecognizer().predict(folder, on_error="return")
 with open(out, "w", newline="") as f:
     writer = csv.writer(f)
-    writer.writerow(["file", "face", "x", "y", "w", "h", "emotion", "score", *(e.value for e in EMOTIONS)])
+    writer.writerow(["file", "face", "x", "y", "w", "h", "emotion", "probability", *(e.value for e in EMOTIONS)])
     for result in results:
         if not result.ok:
             print(f"skipped {result.source}: {result.error}", file=sys.stderr)
         for i, face in enumerate(result.faces):
             name, box = Path(str(result.source)).name, [round(v) for v in face.box]
-            scores = [round(p, 4) for p in face.scores]
-            writer.writerow([name, i, *box, face.emotion.value, round(face.score, 4), *scores])
+            probabilities = [round(p, 4) for p in face.probabilities.values()]
+            writer.writerow([name, i, *box, face.emotion.value, round(face.probability, 4), *probabilities])
 print(f"wrote {out} for {len(results)} images")

@@ -17,4 +17,4 @@ boxes = [tuple(map(float, b)) for b in cascade.detectMultiScale(cv2.cvtColor(bgr
 recognizer = EmotionRecognizer(detector=None)  # no built-in detection: classify the given boxes
 result = recognizer.predict(bgr, boxes=boxes)
 for face in result.faces:
-    print(face.box, face.emotion.value, f"{face.score:.2f}")
+    print(face.box, face.emotion.value, f"{face.probability:.2f}")

@@ -14,5 +14,5 @@ max_frames = int(sys.argv[2]) if len(sys.argv) > 2 else None
 
 recognizer = EmotionRecognizer()
 for frame in recognizer.stream(source, max_frames=max_frames):
-    faces = ", ".join(f"#{t} {f.emotion.value} {f.score:.0%}" for f, t in zip(frame.prediction, frame.track_ids))
+    faces = ", ".join(f"#{t} {f.emotion.value} {f.probability:.0%}" for f, t in zip(frame.prediction, frame.track_ids))
     print(f"frame {frame.index:5d}  {frame.fps:5.1f} fps  dropped {frame.dropped:4d}  {faces or 'no faces'}")

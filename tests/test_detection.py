@@ -18,7 +18,7 @@ def yunet() -> FaceDetector:
 def test_astronaut_has_one_face_with_landmarks(yunet: FaceDetector) -> None:
     (face,) = yunet.detect(ASTRONAUT)
     x, y, w, h = face.box
-    assert 0.8 < face.score <= 1.0 and 60 < w < 250 and 60 < h < 300
+    assert 0.8 < face.detection_score <= 1.0 and 60 < w < 250 and 60 < h < 300
     assert face.landmarks is not None and len(face.landmarks) == 5
     for px, py in face.landmarks:
         assert x <= px <= x + w and y <= py <= y + h
@@ -86,13 +86,13 @@ def test_onnxruntime_and_opencv_find_the_same_faces(model: str) -> None:
         a, b = ort.detect(image), ocv.detect(image)
         assert len(a) == len(b)
         for fa, fb in zip(a, b):
-            assert np.allclose(fa.box, fb.box, atol=1e-3) and abs(fa.score - fb.score) < 1e-4
+            assert np.allclose(fa.box, fb.box, atol=1e-3) and abs(fa.detection_score - fb.detection_score) < 1e-4
             assert np.allclose(fa.landmarks, fb.landmarks, atol=1e-3)
 
 
 def test_haar_model() -> None:
     (face,) = FaceDetector("haar").detect(ASTRONAUT)
-    assert face.landmarks is None and face.score == 1.0
+    assert face.landmarks is None and face.detection_score == 1.0
 
 
 def test_bad_arguments() -> None:

@@ -54,7 +54,7 @@ def test_classify_faces_any_crop(tiny: EmotionRecognizer, crops: list[np.ndarray
         assert any(min(c.shape[:2]) < 8 for c in crops)
         return
     assert len(preds) == len(crops)
-    assert all(abs(sum(p.scores) - 1) < 1e-4 for p in preds)
+    assert all(abs(sum(p.probabilities.values()) - 1) < 1e-4 for p in preds)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_predict_finds_a_real_face_anywhere_on_noise(
     for face in result.faces:
         x, y, w, h = face.box
         assert x >= 0 and y >= 0 and x + w <= width + 1e-3 and y + h <= height + 1e-3 and w > 0 and h > 0
-        assert abs(sum(face.scores) - 1) < 1e-4 and face.label in face.probabilities
+        assert abs(sum(face.probabilities.values()) - 1) < 1e-4 and face.label in face.probabilities
         assert 0 < face.detection_score <= 1
     best = max(result.faces, key=lambda f: f.detection_score)
     cx, cy = best.box[0] + best.box[2] / 2, best.box[1] + best.box[3] / 2

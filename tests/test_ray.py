@@ -43,7 +43,7 @@ def _assert_rows(rows: pd.DataFrame, preds: list[en.FacePrediction]) -> None:
     for (_, row), pred in zip(rows.iterrows(), preds):
         assert (row["x"], row["y"], row["w"], row["h"]) == pred.box
         assert row["detection_score"] == pred.detection_score
-        assert [row[e.value] for e in en.EMOTIONS] == list(pred.scores)
+        assert [row[e.value] for e in en.EMOTIONS] == list(pred.probabilities.values())
         assert row["emotion"] == pred.emotion.value
 
 
@@ -93,7 +93,7 @@ def test_dataset_of_arrays_from_read_images(cluster: None, recognizer: en.Emotio
     rgb = ds.take(1)[0]["image"]
     want = recognizer.predict(rgb, color="rgb")[0]
     assert row["source"].endswith("astronaut.png") and row["emotion"] == want.emotion.value
-    assert [row[e.value] for e in en.EMOTIONS] == list(want.scores)
+    assert [row[e.value] for e in en.EMOTIONS] == list(want.probabilities.values())
 
 
 def test_predictor_rejects_batches_without_image_or_id_column() -> None:

@@ -34,7 +34,7 @@ def test_predict_path(recognizer: EmotionRecognizer) -> None:
     (face,) = result.faces
     assert abs(sum(face.probabilities.values()) - 1) < 1e-5
     assert face.emotion.value == max(face.probabilities, key=face.probabilities.__getitem__)
-    assert face.score == max(face.scores) and face.detection_score > 0.5
+    assert face.probability == max(face.probabilities.values()) and face.detection_score > 0.5
     json.dumps(result.to_dict())
     assert result.source == str(ASTRONAUT)
 
@@ -46,14 +46,18 @@ def test_list_input_batches_like_single_calls(recognizer: EmotionRecognizer) -> 
     assert [len(r) for r in batched] == [1, 1, 0, 1]
     for image, result in zip(images, batched):
         single = recognizer.predict(image)
-        assert np.allclose([f.scores for f in single], [f.scores for f in result], atol=1e-5)
+        assert np.allclose(
+            [list(f.probabilities.values()) for f in single],
+            [list(f.probabilities.values()) for f in result],
+            atol=1e-5,
+        )
 
 
 def test_rgb_arrays(recognizer: EmotionRecognizer) -> None:
     bgr = cv2.imread(str(ASTRONAUT))
     a = recognizer.predict(bgr)
     b = recognizer.predict(np.ascontiguousarray(bgr[:, :, ::-1]), color="rgb")
-    assert a.faces[0].scores == b.faces[0].scores
+    assert a.faces[0].probabilities == b.faces[0].probabilities
 
 
 def test_given_boxes_without_detector(tiny_dir: Path) -> None:
@@ -95,9 +99,9 @@ def test_bad_image_gets_typed_error(recognizer: EmotionRecognizer, tmp_path: Pat
 def test_classify_faces(recognizer: EmotionRecognizer) -> None:
     stack = np.random.default_rng(0).integers(0, 255, (5, 48, 48), dtype=np.uint8)
     preds = recognizer.classify_faces(stack)
-    assert len(preds) == 5 and all(abs(sum(p.scores) - 1) < 1e-5 for p in preds)
+    assert len(preds) == 5 and all(abs(sum(p.probabilities.values()) - 1) < 1e-5 for p in preds)
     mixed = recognizer.classify_faces([stack[0], cv2.cvtColor(cv2.resize(stack[1], (90, 90)), cv2.COLOR_GRAY2BGR)])
-    assert mixed[0].scores == preds[0].scores and mixed[1].box == (0.0, 0.0, 90.0, 90.0)
+    assert mixed[0].probabilities == preds[0].probabilities and mixed[1].box == (0.0, 0.0, 90.0, 90.0)
     with pytest.raises(errors.InvalidInputError):
         recognizer.classify_faces([])
     with pytest.raises(errors.InvalidImageError):
@@ -106,13 +110,19 @@ def test_classify_faces(recognizer: EmotionRecognizer) -> None:
         recognizer.classify_faces(None)  # type: ignore[arg-type]
     (one,) = recognizer.classify_faces(ASTRONAUT)  # one file is one crop, not a sequence of characters
     assert one.box == (0.0, 0.0, 512.0, 512.0)
-    assert [p.scores for p in recognizer.classify_faces(c for c in stack[:2])] == [p.scores for p in preds[:2]]
+    assert [p.probabilities for p in recognizer.classify_faces(c for c in stack[:2])] == [
+        p.probabilities for p in preds[:2]
+    ]
 
 
 def test_tta_changes_scores_but_keeps_shape(tiny_dir: Path) -> None:
     plain = EmotionRecognizer(tiny_dir, device="cpu").predict(ASTRONAUT)
     tta = EmotionRecognizer(tiny_dir, device="cpu", tta=True).predict(ASTRONAUT)
-    assert len(tta) == 1 and abs(sum(tta[0].scores) - 1) < 1e-5 and tta[0].scores != plain[0].scores
+    assert (
+        len(tta) == 1
+        and abs(sum(tta[0].probabilities.values()) - 1) < 1e-5
+        and tta[0].probabilities != plain[0].probabilities
+    )
     assert EmotionRecognizer(tiny_dir, device="cpu", tta="flip").predict(ASTRONAUT) == tta
     assert EmotionRecognizer(tiny_dir, device="cpu", tta="none").predict(ASTRONAUT) == plain
     with pytest.raises(errors.InvalidInputError, match="tencrop"):
@@ -249,7 +259,7 @@ def test_long_lists_show_progress_and_ctrl_c_keeps_the_images_finished(
     assert len(partial) == CHUNK and all(a.faces == b.faces for a, b in zip(partial, results))
     assert len(crop_info.value.partial) == CHUNK
     whole = recognizer.classify_faces((small for _ in range(CHUNK + 4)), progress=True)
-    assert len(whole) == CHUNK + 4 and whole[0].scores == crop_info.value.partial[0].scores
+    assert len(whole) == CHUNK + 4 and whole[0].probabilities == crop_info.value.partial[0].probabilities
     assert "face/s" in capsys.readouterr().err  # the bar, without a total: a generator's length is unknown
     with pytest.raises(errors.InvalidInputError, match="no faces"):
         recognizer.classify_faces(small for _ in range(0))

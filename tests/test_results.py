@@ -11,6 +11,7 @@ import pytest
 from conftest import ASTRONAUT
 from emotionnet import Emotion, Face, FacePrediction, ImagePrediction, annotate
 from emotionnet.errors import InvalidInputError
+from emotionnet.labels import LABELS
 
 SCORES = (0.05, 0.0, 0.05, 0.7, 0.1, 0.05, 0.05)
 
@@ -19,18 +20,21 @@ def _pred() -> ImagePrediction:
     face = Face(
         box=(180.0, 70.0, 100.0, 120.0),
         landmarks=((200.0, 120.0), (250.0, 120.0), (225, 150), (205, 175), (245, 175)),
-        score=0.93,
+        detection_score=0.93,
     )
-    return ImagePrediction(faces=(FacePrediction(face, SCORES),), width=512, height=512, source="x.png")
+    return ImagePrediction(
+        faces=(FacePrediction(face, dict(zip(LABELS, SCORES))),), width=512, height=512, source="x.png"
+    )
 
 
 def test_face_prediction_fields() -> None:
     (p,) = _pred().faces
-    assert p.emotion is Emotion.HAPPY and p.score == 0.7 and p.detection_score == 0.93
+    assert p.emotion is Emotion.HAPPY and p.probability == 0.7 and p.detection_score == 0.93
+    assert p.labels == LABELS and tuple(p.probabilities.values()) == SCORES
     assert list(p.probabilities) == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
     assert p.face.xyxy == (180.0, 70.0, 280.0, 190.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        p.scores = SCORES  # type: ignore[misc]
+        p.probabilities = {}  # type: ignore[misc]
 
 
 def test_to_dict_is_json_and_stable() -> None:

@@ -263,7 +263,7 @@ def test_stream_refuses_what_analyze_video_refuses(recognizer: EmotionRecognizer
 def test_predict_on_face_objects_keeps_their_landmarks(recognizer: EmotionRecognizer) -> None:
     found = recognizer.predict(ASTRONAUT)
     again = recognizer.predict(ASTRONAUT, boxes=[found[0].face])
-    assert again[0].face == found[0].face and again[0].scores == found[0].scores
+    assert again[0].face == found[0].face and again[0].probabilities == found[0].probabilities
 
 
 def test_annotated_video_codec_follows_the_suffix(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
@@ -279,9 +279,9 @@ def test_annotated_video_codec_follows_the_suffix(recognizer: EmotionRecognizer,
 def test_rows_keep_full_precision_and_csv_rounds(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
     result = recognizer.analyze_video(PEXELS, end=0.5, progress=False)
     row, face = result.rows[0].to_dict(), result.rows[0].face
-    assert row["score"] == face.score and row["x"] == face.box[0]  # not rounded
+    assert row["probability"] == face.probability and row["x"] == face.box[0]  # not rounded
     assert row == {"frame": row["frame"], "time": row["time"], "track_id": row["track_id"]} | face.to_row()
     result.to_csv(tmp_path / "rows.csv")
     with open(tmp_path / "rows.csv") as f:
         first = next(csv.DictReader(f))
-    assert first["score"] == str(round(face.score, 4))
+    assert first["probability"] == str(round(face.probability, 4))

@@ -145,7 +145,7 @@ def _predict_chunk(
             continue
         rows = probs[start : start + len(fs)]
         start += len(fs)
-        preds = tuple(FacePrediction(f, tuple(float(p) for p in row), labels) for f, row in zip(fs, rows))
+        preds = tuple(FacePrediction(f, dict(zip(labels, map(float, row)))) for f, row in zip(fs, rows))
         out.append(ImagePrediction(faces=preds, width=size[0], height=size[1], source=source))
     return out
 
@@ -205,9 +205,7 @@ def classify_crops(
                 if bar is not None:
                     bar.update(1)
             probs = classifier(np.stack(cut))
-            out.extend(
-                FacePrediction(f, tuple(float(p) for p in row), classifier.labels) for f, row in zip(whole, probs)
-            )
+            out.extend(FacePrediction(f, dict(zip(classifier.labels, map(float, row)))) for f, row in zip(whole, probs))
     except KeyboardInterrupt:
         raise Interrupted(f"Interrupted after {len(out)} faces", out) from None
     finally:

@@ -48,9 +48,10 @@ def annotate(
         InvalidInputError: ``prediction`` is not a prediction. ImageNotFoundError, ImageReadError,
             InvalidImageError: ``image`` is not a usable image.
 
+    >>> from emotionnet.labels import LABELS
     >>> from emotionnet.results import Face, FacePrediction
     >>> img = np.zeros((120, 160, 3), np.uint8)
-    >>> face = FacePrediction(Face((40, 30, 50, 50)), (0, 0, 0, 1, 0, 0, 0))
+    >>> face = FacePrediction(Face((40, 30, 50, 50)), dict(zip(LABELS, (0, 0, 0, 1, 0, 0, 0))))
     >>> annotate(img, ImagePrediction((face,), 160, 120)).shape
     (120, 160, 3)
     """
@@ -109,7 +110,7 @@ def _draw_face(canvas: np.ndarray, face: FacePrediction, *, landmarks: bool, pre
     color = COLORS.get(face.label, OTHER)
     thick = max(1, round(min(bw, bh) / 60))
     cv2.rectangle(canvas, (x, y), (x + bw, y + bh), color, thick, cv2.LINE_AA)
-    text = f"{prefix + ' ' if prefix else ''}{face.label} {face.score:.0%}"
+    text = f"{prefix + ' ' if prefix else ''}{face.label} {face.probability:.0%}"
     scale = float(np.clip(bw / 160, 0.4, 1.2))
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     ty = y - 4 if y - th - base - 4 >= 0 else min(y + bh + th + 4, h - base)
@@ -124,7 +125,7 @@ def _draw_bars(canvas: np.ndarray, face: FacePrediction, panel: Rect) -> None:
     left, top = panel[0], panel[1]
     row = (panel[3] - panel[1]) // 7
     scale = row / 30
-    for i, (label, p) in enumerate(zip(face.labels, face.scores)):
+    for i, (label, p) in enumerate(face.probabilities.items()):
         y = top + i * row
         if y + row > canvas.shape[0]:
             break

@@ -23,12 +23,13 @@ class Face:
         box: ``(x, y, w, h)`` in pixels.
         landmarks: Five ``(x, y)`` points (right eye, left eye, nose tip, right and left mouth
             corner, from the subject's point of view), or ``None`` when the detector has none.
-        score: Detector confidence, 0..1 (1.0 for user-given boxes).
+        detection_score: Detector confidence, 0..1 (1.0 for user-given boxes). In emotionnet
+            "score" always means the detector's confidence; a class's is a "probability".
     """
 
     box: Box
     landmarks: tuple[Point, ...] | None = None
-    score: float = 1.0
+    detection_score: float = 1.0
 
     @property
     def xyxy(self) -> Box:
@@ -41,7 +42,7 @@ class Face:
         return {
             "box": list(self.box),
             "landmarks": [list(p) for p in self.landmarks] if self.landmarks else None,
-            "score": self.score,
+            "detection_score": self.detection_score,
         }
 
 
@@ -50,14 +51,18 @@ class FacePrediction:
     """One face and its emotion.
 
     Attributes:
-        face: Where the face is (box, landmarks, detector score).
-        scores: Probabilities in ``labels`` order; they sum to 1.
-        labels: The model's class names (the seven FER2013 emotions for the bundled models).
+        face: Where the face is (box, landmarks, detection score).
+        probabilities: ``{label: probability}`` in the model's label order (for the bundled
+            models ``{"angry": p, ..., "neutral": p}``); they sum to 1.
     """
 
     face: Face
-    scores: tuple[float, ...]
-    labels: tuple[str, ...] = LABELS
+    probabilities: dict[str, float]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The model's class names, in its order."""
+        return tuple(self.probabilities)
 
     @property
     def box(self) -> Box:
@@ -72,12 +77,7 @@ class FacePrediction:
     @property
     def detection_score(self) -> float:
         """The detector's confidence."""
-        return self.face.score
-
-    @property
-    def probabilities(self) -> dict[str, float]:
-        """``{"angry": p, ..., "neutral": p}``, summing to 1."""
-        return dict(zip(self.labels, self.scores))
+        return self.face.detection_score
 
     @property
     def emotion(self) -> Emotion:
@@ -94,36 +94,36 @@ class FacePrediction:
     @property
     def label(self) -> str:
         """The most probable class name as a plain string (any model's labels)."""
-        return self.labels[max(range(len(self.scores)), key=self.scores.__getitem__)]
+        return max(self.probabilities, key=self.probabilities.__getitem__)
 
     @property
-    def score(self) -> float:
-        """Probability of :attr:`emotion`."""
-        return max(self.scores)
+    def probability(self) -> float:
+        """Probability of :attr:`label`."""
+        return max(self.probabilities.values())
 
     def to_row(self) -> dict[str, Any]:
-        """One flat table row: ``x, y, w, h, detection_score, emotion, score`` and one column per
-        emotion, at full precision (video CSVs, DataFrames and Ray tables all use it)."""
+        """One flat table row: ``x, y, w, h, detection_score, emotion, probability`` and one column
+        per label, at full precision (video CSVs, DataFrames and Ray tables all use it)."""
         x, y, w, h = self.box
         row: dict[str, Any] = {"x": x, "y": y, "w": w, "h": h, "detection_score": self.detection_score}
-        return row | {"emotion": self.label, "score": self.score} | self.probabilities
+        return row | {"emotion": self.label, "probability": self.probability} | self.probabilities
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: box, landmarks, detection_score, emotion, score, probabilities."""
+        """JSON-ready dict: box, landmarks, detection_score, emotion, probability, probabilities."""
         face = self.face.to_dict()
         return {
             "box": face["box"],
             "landmarks": face["landmarks"],
             "detection_score": self.detection_score,
             "emotion": self.label,
-            "score": self.score,
-            "probabilities": self.probabilities,
+            "probability": self.probability,
+            "probabilities": dict(self.probabilities),
         }
 
 
 @dataclass(frozen=True)
 class ImagePrediction:
-    """All faces found in one image, largest first by detector order.
+    """All faces found in one image, highest detection score first.
 
     Attributes:
         faces: One :class:`FacePrediction` per face; empty when there are none.
@@ -176,11 +176,11 @@ class ImagePrediction:
             return f"error: {self.error}"
         if not self.faces:
             return "no faces"
-        parts = ", ".join(f"{f.label} ({f.score:.2f})" for f in self.faces)
+        parts = ", ".join(f"{f.label} ({f.probability:.2f})" for f in self.faces)
         return f"{len(self.faces)} face{'s' if len(self.faces) > 1 else ''}: {parts}"
 
 
-ROW_COLUMNS = ("source", "face", "x", "y", "w", "h", "detection_score", "emotion", "score")
+ROW_COLUMNS = ("source", "face", "x", "y", "w", "h", "detection_score", "emotion", "probability")
 """The columns of :func:`image_rows` before the one probability column per label, and ``error``."""
 
 

@@ -130,7 +130,7 @@ def _table(path: str, result: ImagePrediction) -> str:
     ]
     for i, face in enumerate(result, 1):
         box = ",".join(str(round(v)) for v in face.box)
-        probs = "".join(f"{p:6.2f}" for p in face.scores)
+        probs = "".join(f"{p:6.2f}" for p in face.probabilities.values())
         lines.append(f"  {i:>2}  {box:<20} {face.detection_score:4.2f}  {face.label:<9}{probs}")
     return "\n".join(lines)
 

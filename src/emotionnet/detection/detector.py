@@ -172,8 +172,10 @@ class FaceDetector:
             marks = None
             if len(row) >= 15:
                 marks = tuple((float(row[4 + 2 * i]), float(row[5 + 2 * i])) for i in range(5))
-            faces.append(Face(box=(x0, y0, bw, bh), landmarks=marks, score=float(row[-1]) if len(row) >= 15 else 1.0))
-        return tuple(sorted(faces, key=lambda f: -f.score))
+            faces.append(
+                Face(box=(x0, y0, bw, bh), landmarks=marks, detection_score=float(row[-1]) if len(row) >= 15 else 1.0)
+            )
+        return tuple(sorted(faces, key=lambda f: -f.detection_score))
 
     def _detect_yunet(self, bgr: np.ndarray) -> np.ndarray:
         if self._yunet_ort is not None:

@@ -28,7 +28,7 @@ async function poll(){
     const box = document.getElementById('faces');
     if(!s.faces.length){ box.textContent = 'no faces (' + s.fps.toFixed(1) + ' fps)'; }
     else { box.innerHTML = s.faces.map(f => '<div class="face"><b class="label">#' + f.track_id + ' ' +
-      f.emotion + ' ' + Math.round(f.score*100) + '%</b>' + Object.entries(f.probabilities).map(([k,v]) =>
+      f.emotion + ' ' + Math.round(f.probability*100) + '%</b>' + Object.entries(f.probabilities).map(([k,v]) =>
       '<div class="bar"><span>' + k + '</span><div style="width:' + Math.round(v*200) + 'px"></div></div>').join('') +
       '</div>').join('') + '<small>' + s.fps.toFixed(1) + ' fps, frame ' + s.frame + '</small>'; }
   }catch(e){}

@@ -24,7 +24,7 @@ BASE_COLUMNS = (
     "h",
     "detection_score",
     "emotion",
-    "score",
+    "probability",
 )
 """The columns before the one probability column per label."""
 COLUMNS = (*BASE_COLUMNS, *LABELS)
@@ -237,9 +237,11 @@ class VideoPrediction:
         for ax, track in zip(axes[:, 0], tracks):
             rows = [r for r in self.rows if r.track_id == track]
             times = [r.time if self.fps else r.frame for r in rows]
-            for i, label in enumerate(self.labels):
+            for label in self.labels:
                 b, g, r_ = COLORS.get(label, OTHER)
-                ax.plot(times, [r.face.scores[i] for r in rows], label=label, color=(r_ / 255, g / 255, b / 255))
+                ax.plot(
+                    times, [r.face.probabilities[label] for r in rows], label=label, color=(r_ / 255, g / 255, b / 255)
+                )
             ax.set_ylim(0, 1)
             ax.set_ylabel(f"track {track}" if rows else "no faces")
         axes[-1, 0].set_xlabel("time (s)" if self.fps else "frame")

@@ -37,11 +37,19 @@ class FrameSchedule:
         _positive_int("detect_every", self.detect_every)
 
     def analyzes(self, offset: int) -> bool:
-        """Whether the frame ``offset`` frames after the start is analysed."""
+        """Whether a frame is analysed.
+
+        Args:
+            offset: Frames between the start of the run and this one.
+        """
         return offset % self.every_n_frames == 0
 
     def detects(self, analysed: int) -> bool:
-        """Whether the analysed frame preceded by ``analysed`` analysed frames runs the detector."""
+        """Whether an analysed frame runs the detector.
+
+        Args:
+            analysed: Frames analysed before this one in the run.
+        """
         return analysed % self.detect_every == 0
 
 
@@ -88,7 +96,10 @@ def check_range(start: object, end: object) -> tuple[float, float | None]:
 
 
 def check_max_frames(max_frames: object) -> None:
-    """Check ``stream``'s frame limit (``None`` or an int >= 1).
+    """Check ``stream``'s frame limit.
+
+    Args:
+        max_frames: ``None`` or an int >= 1.
 
     Raises:
         InvalidInputError: anything else.

@@ -122,7 +122,7 @@ def track_faces(
     if not faces:
         tracker.update([], np.zeros((0, len(EMOTIONS))))
         return prediction, ()
-    matched = tracker.update([f.box for f in faces], np.array([f.scores for f in faces]))
-    smoothed = tuple(FacePrediction(f.face, scores, f.labels) for f, (_, scores) in zip(faces, matched))
+    matched = tracker.update([f.box for f in faces], np.array([list(f.probabilities.values()) for f in faces]))
+    smoothed = tuple(FacePrediction(f.face, dict(zip(f.labels, probs))) for f, (_, probs) in zip(faces, matched))
     out = ImagePrediction(smoothed, prediction.width, prediction.height, prediction.source)
     return out, tuple(track_id for track_id, _ in matched)
