@@ -60,13 +60,25 @@ def test_predict_csv_has_a_row_per_face_and_per_empty_image(tmp_path: Path, caps
     assert not same.exists()
 
 
-def test_backend_is_parsed_but_not_listed(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["predict", str(ASTRONAUT), "--backend", "onnxruntime"]) == 0
-    capsys.readouterr()
+@pytest.mark.parametrize(
+    "old", [["predict", "--backend", "onnxruntime"], ["video", "--every", "2"], ["video", "--out", "a.mp4"]]
+)
+def test_pre_1_0_spellings_are_refused(old: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:  # one spelling each: --runtime, --every-n-frames, --output-video
+        main([old[0], str(ASTRONAUT), *old[1:]])
+    assert info.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_help_shows_the_1_0_spellings(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["predict", "--help"])
     text = capsys.readouterr().out
     assert "--runtime" in text and "--backend" not in text and "default: None" not in text
+    for command in ("video", "live"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert all(o in text for o in ("--max-faces", "--detect-every", "--smoothing", "--tta")), command
 
 
 def test_min_face_size_and_backend_options(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,7 +161,7 @@ def test_video_outputs_never_overwrite_files_of_another_kind(tmp_path: Path) -> 
     photo = tmp_path / "photo.png"
     shutil.copy(ASTRONAUT, photo)
     before = photo.read_bytes()
-    for option in ("--json", "--csv", "--out-video"):
+    for option in ("--json", "--csv", "--output-video"):
         assert main(["video", str(tmp_path / "missing.mp4"), option, str(photo)]) == 1
     model = tmp_path / "weights.safetensors"
     model.write_bytes(b"weights")

@@ -62,7 +62,7 @@ def test_video_output_over_its_input_is_refused(tmp_path: Path, link: str) -> No
         out.symlink_to(src)
     elif link == "hardlink":
         os.link(src, out)
-    assert main(["video", str(src), "--out", str(out), "--no-progress"]) == 1
+    assert main(["video", str(src), "--output-video", str(out), "--no-progress"]) == 1
     assert src.read_bytes() == CLIP.read_bytes()
 
 
@@ -167,7 +167,7 @@ def test_save_annotated_keeps_both_when_names_collide(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ctrl_c_during_video_keeps_csv_rows_and_a_playable_video(tmp_path: Path) -> None:
     csv_path, mp4 = tmp_path / "rows.csv", tmp_path / "annotated.mp4"
-    cmd = [sys.executable, "-m", "emotionnet", "video", str(PEXELS), "--csv", str(csv_path), "--out", str(mp4)]
+    cmd = [sys.executable, "-m", "emotionnet", "video", str(PEXELS), "--csv", str(csv_path), "--output-video", str(mp4)]
     proc = popen_ctrl_c([*cmd, "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until frames are being written, then interrupt

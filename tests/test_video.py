@@ -128,11 +128,11 @@ def test_cli_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         [
             "video",
             str(PEXELS),
-            "--every",
+            "--every-n-frames",
             "8",
             "--csv",
             str(csv_path),
-            "--out",
+            "--output-video",
             str(out),
             "--json",
             str(tmp_path / "rows.json"),
@@ -144,7 +144,7 @@ def test_cli_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and csv_path.stat().st_size > 0 and out.stat().st_size > 0
     assert "59/472 frames analysed" in capsys.readouterr().out
     streamed = tmp_path / "streamed.csv"  # --csv alone: rows go to the file as found, none kept
-    assert main(["video", str(PEXELS), "--every", "8", "--csv", str(streamed), "--no-progress"]) == 0
+    assert main(["video", str(PEXELS), "--every-n-frames", "8", "--csv", str(streamed), "--no-progress"]) == 0
     assert streamed.read_bytes() == csv_path.read_bytes()
     with open(streamed, newline="") as f:
         assert f"{len(list(csv.DictReader(f)))} face detections" in capsys.readouterr().out

@@ -148,26 +148,26 @@ def video(args: argparse.Namespace) -> int:
     from ..errors import Interrupted
     from ..video.results import import_pyplot
 
-    kinds = {"video": args.out, "csv": args.csv, "json": args.json, "plot": args.plot}
+    kinds = {"video": args.output_video, "csv": args.csv, "json": args.json, "plot": args.plot}
     outputs = [o for o in kinds.values() if o]
     for kind, target in kinds.items():  # before the work, not after it
         if target:
             check_output(target, inputs=[args.input], kind=kind)
     if len({os.path.realpath(o) for o in outputs}) < len(outputs):
-        raise InvalidInputError("--out, --csv, --json and --plot must name different files")
+        raise InvalidInputError("--output-video, --csv, --json and --plot must name different files")
     if args.plot:
         import_pyplot()
-    recognizer = _recognizer(args)
+    recognizer = _recognizer(args, tta=args.tta)
     code = 0
     try:
         result = recognizer.analyze_video(
             args.input,
-            every_n_frames=args.every,
+            every_n_frames=args.every_n_frames,
             start=args.start,
             end=args.end,
             max_faces=args.max_faces,
             smoothing=args.smoothing,
-            output_video=args.out,
+            output_video=args.output_video,
             output_csv=args.csv,  # streamed: a long video's rows wait in memory only for --json/--plot
             keep_rows=bool(args.json or args.plot),
             progress=not args.no_progress,
@@ -180,7 +180,7 @@ def video(args: argparse.Namespace) -> int:
         if target:
             write(target)
             print(f"saved {target}", file=sys.stderr)
-    for target in (args.csv, args.out):
+    for target in (args.csv, args.output_video):
         if target:
             print(f"saved {target}", file=sys.stderr)
     print(result.summary())
@@ -204,8 +204,14 @@ def live(args: argparse.Namespace) -> int:
         print("error: --host other than loopback needs --allow-remote (it exposes the camera)", file=sys.stderr)
         return 2
     source: int | str = int(args.source) if args.source.isdigit() else args.source
-    recognizer = _recognizer(args)
-    frames = recognizer.stream(source, smoothing=args.smoothing, max_frames=args.max_frames)
+    recognizer = _recognizer(args, tta=args.tta)
+    frames = recognizer.stream(
+        source,
+        smoothing=args.smoothing,
+        max_faces=args.max_faces,
+        max_frames=args.max_frames,
+        detect_every=args.detect_every,
+    )
     if args.view == "window":
         show_window(frames)
         return 0

@@ -24,7 +24,6 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     runtimes = ["auto", "torch", "onnxruntime", "opencv"]
     p.add_argument("--runtime", default="auto", choices=runtimes, help="who runs the classifier")
-    p.add_argument("--backend", dest="runtime", choices=runtimes, help=argparse.SUPPRESS)  # 0.1.0's spelling
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="classifier precision")
     p.add_argument(
         "--threads",
@@ -32,6 +31,25 @@ def _common(p: argparse.ArgumentParser) -> None:
         default=None,
         help="CPU threads (default: OMP_NUM_THREADS, else the CPUs, max 4)",
     )
+
+
+def _tta(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tta",
+        default="none",
+        choices=["none", "flip", "tencrop"],
+        help="test-time views: flip (2x the classifier's time), tencrop (10x)",
+    )
+
+
+def _tracking(p: argparse.ArgumentParser) -> None:
+    """The per-frame options that ``video`` and ``live`` share (as ``analyze_video`` and ``stream`` do)."""
+    p.add_argument("--max-faces", type=_positive_int, default=None, help="keep the N most confident faces per frame")
+    p.add_argument(
+        "--detect-every", type=_positive_int, default=1, metavar="K", help="detect faces on every K-th analysed frame"
+    )
+    p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
+    _tta(p)
 
 
 def _non_negative_int(text: str) -> int:
@@ -82,14 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)"
     )
     _common(p)
-    p.add_argument(
-        "--tta",
-        nargs="?",
-        const="flip",
-        default="none",
-        choices=["none", "flip", "tencrop"],
-        help="test-time views: flip (2x the classifier's time), tencrop (10x)",
-    )
+    _tta(p)
     p.set_defaults(func=commands.predict)
 
     p = sub.add_parser(
@@ -98,8 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="video file")
     p.add_argument(
         "--every-n-frames",
-        "--every",
-        dest="every",
         type=_positive_int,
         default=1,
         metavar="N",
@@ -107,18 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--start", type=float, default=None, help="start time in seconds")
     p.add_argument("--end", type=float, default=None, help="end time in seconds")
-    p.add_argument("--max-faces", type=_positive_int, default=None, help="keep the N most confident faces per frame")
-    p.add_argument(
-        "--detect-every", type=_positive_int, default=1, metavar="K", help="detect faces on every K-th analysed frame"
-    )
-    p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
-    p.add_argument(
-        "--out-video",
-        "--out",
-        dest="out",
-        metavar="VIDEO",
-        help="write an annotated video: .webm plays in browsers, .mp4",
-    )
+    _tracking(p)
+    p.add_argument("--output-video", metavar="VIDEO", help="write an annotated video: .webm plays in browsers, .mp4")
     p.add_argument("--csv", metavar="FILE", help="write one row per face per frame, as found (memory stays bounded)")
     p.add_argument(
         "--json", metavar="FILE", help="write the full result as JSON (every row waits in memory until the end)"
@@ -134,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to serve the browser view on")
     p.add_argument("--port", type=_port, default=8765, help="TCP port of the browser view (0: any free one)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    p.add_argument("--smoothing", type=float, default=0.5, help="per-track EMA factor in [0, 1)")
+    _tracking(p)
     p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after N frames")
     _common(p)
     p.set_defaults(func=commands.live)

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..models.pretrained import load_model
+from ..runtimes.device import fast_bf16
 from .cache import read_cache, write_cache
 from .data import FaceSet
 from .evaluate import predict_logits
@@ -43,8 +44,9 @@ def teacher_probabilities(
     cached = read_cache(cache, ("probs",))
     if cached is not None and cached["probs"].shape[0] == len(faces):
         return torch.from_numpy(cached["probs"])
+    bf16 = fast_bf16(torch.device("cpu"))
     probs = torch.stack(
-        [F.softmax(predict_logits(m, faces, tta="flip", bf16=True) / temperature, dim=1) for m in models]
+        [F.softmax(predict_logits(m, faces, tta="flip", bf16=bf16) / temperature, dim=1) for m in models]
     ).mean(0)
     write_cache(cache, probs=probs.numpy())
     return probs
