@@ -87,7 +87,7 @@ def test_shipped_onnx_file_agrees_with_torch(reference: EmotionRecognizer) -> No
     ).astype(np.uint8)
     got, want = shipped.predict_proba(views), reference.predict_proba(views)
     np.testing.assert_allclose(got, want, atol=1e-5)  # float16 storage of float16 weights: the same numbers
-    assert shipped.model.temperature == reference.model.temperature  # the torch model, loaded on demand
+    assert shipped.network.temperature == reference.network.temperature  # the torch model, loaded on demand
 
 
 def test_backend_choices_are_checked() -> None:

@@ -216,6 +216,21 @@ def test_a_model_with_other_labels_works_end_to_end(tmp_path: Path) -> None:
     assert (tmp_path / "empty.csv").read_text().strip().endswith("calm,excited,tired")
 
 
+def test_every_array_entry_point_takes_rgb(recognizer: EmotionRecognizer) -> None:
+    bgr = cv2.imread(str(ASTRONAUT))
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    assert recognizer.predict(rgb, color="rgb") == recognizer.predict(bgr)
+    assert recognizer.detector is not None
+    assert recognizer.detector.detect(rgb, color="rgb") == recognizer.detector.detect(bgr)
+    assert recognizer.detector.detect(rgb) != recognizer.detector.detect(bgr)  # the option does something
+    crop_bgr, crop_rgb = bgr[100:300, 150:350], rgb[100:300, 150:350]
+    assert recognizer.classify_faces([crop_rgb], color="rgb") == recognizer.classify_faces([crop_bgr])
+    from emotionnet import annotate
+
+    result = recognizer.predict(bgr)
+    assert np.array_equal(annotate(rgb, result, color="rgb"), annotate(bgr, result))
+
+
 def test_long_lists_show_progress_and_ctrl_c_keeps_the_images_finished(
     recognizer: EmotionRecognizer, capsys: pytest.CaptureFixture[str]
 ) -> None:

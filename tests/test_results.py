@@ -37,6 +37,11 @@ def test_face_prediction_fields() -> None:
         p.probabilities = {}  # type: ignore[misc]
 
 
+def test_a_result_without_faces_is_still_true() -> None:
+    empty = ImagePrediction(faces=(), width=10, height=10)
+    assert empty and len(empty) == 0 and empty.ok  # `if result:` must not read "no faces" as failure
+
+
 def test_to_dict_is_json_and_stable() -> None:
     d = _pred().to_dict()
     assert json.loads(json.dumps(d)) == d

@@ -163,7 +163,10 @@ def _faces(bgr: np.ndarray, boxes: Sequence[Box] | None, detector: FaceDetector 
 
 
 def classify_crops(
-    faces: ImageSource | Iterable[ImageSource], classifier: Classifier, progress: bool | None = None
+    faces: ImageSource | Iterable[ImageSource],
+    classifier: Classifier,
+    progress: bool | None = None,
+    color: Literal["bgr", "rgb"] = "bgr",
 ) -> list[FacePrediction]:
     """Classify whole crops, one face each (``EmotionRecognizer.classify_faces``), :data:`CHUNK` at a time.
 
@@ -172,6 +175,7 @@ def classify_crops(
             array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``, or one file.
         classifier: The classifier stage.
         progress: Show a progress bar; ``None``: for more than :data:`CHUNK` crops of known number.
+        color: Channel order of array crops.
 
     Returns:
         One :class:`FacePrediction` per crop; its box is the whole crop.
@@ -199,7 +203,7 @@ def classify_crops(
         while chunk := list(islice(items, CHUNK)):
             whole, cut = [], []
             for crop in chunk:  # each is resized as soon as it is read, then let go
-                bgr = load_image(crop)
+                bgr = load_image(crop, color=color)
                 whole.append(Face(box=(0.0, 0.0, float(bgr.shape[1]), float(bgr.shape[0]))))
                 cut.append(pre.crops(bgr, [whole[-1]])[0])
                 if bar is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import cv2
 import numpy as np
 
@@ -31,15 +33,18 @@ def annotate(
     bars: bool = False,
     landmarks: bool = True,
     label: str | None = None,
+    color: Literal["bgr", "rgb"] = "bgr",
 ) -> np.ndarray:
     """Return a new BGR image with each face's box, top emotion and (optionally) bars drawn.
 
     Args:
-        image: The image the prediction was made on (path, bytes or array; arrays are BGR).
+        image: The image the prediction was made on (path, bytes or array).
         prediction: An :class:`ImagePrediction` or a single :class:`FacePrediction`.
         bars: Draw a small bar per emotion beside each box.
         landmarks: Draw the five landmark points where the detector gave them.
         label: Extra text put before each face's label (e.g. a track id).
+        color: Channel order of an array ``image``: ``"bgr"`` (OpenCV) or ``"rgb"``; the
+            picture returned is BGR either way.
 
     Returns:
         A new BGR uint8 array; ``image`` is not modified.
@@ -60,7 +65,7 @@ def annotate(
         raise InvalidInputError(
             f"annotate() takes an ImagePrediction or a FacePrediction, got {type(prediction).__name__}{hint}"
         )
-    canvas = load_image(image).copy()
+    canvas = load_image(image, color=color).copy()
     faces = (prediction,) if isinstance(prediction, FacePrediction) else prediction.faces
     for face in faces:
         _draw_face(canvas, face, landmarks=landmarks, prefix=label)

@@ -101,7 +101,8 @@ class EmotionRecognizer:
 
     def __getattr__(self, name: str) -> Any:
         """The classifier's settings read through: ``device``, ``runtime``, ``precision``, ``threads``,
-        ``batch_size``, ``tta``, ``preprocess``, ``labels``, ``model``."""
+        ``batch_size``, ``tta``, ``preprocess``, ``labels``, and ``network``: the torch
+        :class:`EmotionNet` (imports torch and loads the weights on first use on ONNX Runtime)."""
         if name in _CLASSIFIER_ATTRS:
             return getattr(self.__dict__["classifier"], name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -190,15 +191,20 @@ class EmotionRecognizer:
         return results if many else results[0]
 
     def classify_faces(
-        self, faces: ImageSource | Iterable[ImageSource], *, progress: bool | None = None
+        self,
+        crops: ImageSource | Iterable[ImageSource],
+        *,
+        color: Literal["bgr", "rgb"] = "bgr",
+        progress: bool | None = None,
     ) -> list[FacePrediction]:
         """Classify already-cropped faces (one face per crop, any size, gray/BGR uint8).
 
         Each crop is used whole: converted to grayscale and resized to the model's input.
 
         Args:
-            faces: A list of crops (arrays, files, encoded bytes), an iterable (read as it goes,
+            crops: A list of crops (arrays, files, encoded bytes), an iterable (read as it goes,
                 256 at a time), one array ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``, or one file.
+            color: Channel order of array crops: ``"bgr"`` (OpenCV) or ``"rgb"``.
             progress: Show a progress bar; ``None``: for lists of more than 256 crops.
 
         Returns:
@@ -208,7 +214,7 @@ class EmotionRecognizer:
             InvalidInputError: no crops. InvalidImageError: a crop that is not a usable image.
             Interrupted: Ctrl-C; ``.partial`` holds the predictions of the crops finished.
         """
-        return classify_crops(faces, self.classifier, progress)
+        return classify_crops(crops, self.classifier, progress, color)
 
     def analyze_video(
         self,
@@ -222,7 +228,7 @@ class EmotionRecognizer:
         output_video: str | os.PathLike | None = None,
         output_csv: str | os.PathLike | None = None,
         keep_rows: bool = True,
-        progress: bool = True,
+        progress: bool | None = None,
         detect_every: int = 1,
     ) -> VideoPrediction:
         """Analyse a video file frame by frame, streaming it (never loaded whole).
@@ -240,7 +246,8 @@ class EmotionRecognizer:
             keep_rows: Keep every row in the result (about 1.7 KB per face per analysed frame).
                 With ``False``, memory stays bounded however long the video: the result keeps
                 only counts (frames, faces, tracks, labels); stream the rows with ``output_csv``.
-            progress: Show a tqdm progress bar with frames/s and ETA.
+            progress: Show a tqdm progress bar with frames/s and ETA; ``None`` (default): on a
+                terminal or in a notebook only, as ``predict`` does, so logs stay clean.
             detect_every: Run the face detector on every k-th analysed frame only; the frames in
                 between reuse its faces (boxes and landmarks) and are only classified.
 
@@ -255,7 +262,7 @@ class EmotionRecognizer:
         from .video.analysis import analyze_video
 
         return analyze_video(
-            lambda frames, faces=None: self.predict(list(frames), boxes=faces),
+            lambda frames, boxes=None: self.predict(list(frames), boxes=boxes),
             path,
             every_n_frames=every_n_frames,
             start=start,
@@ -328,5 +335,5 @@ class EmotionRecognizer:
 
 
 _CLASSIFIER_ATTRS = frozenset(
-    {"device", "runtime", "precision", "threads", "batch_size", "tta", "preprocess", "labels", "model"}
+    {"device", "runtime", "precision", "threads", "batch_size", "tta", "preprocess", "labels", "network"}
 )

@@ -148,6 +148,10 @@ class ImagePrediction:
     def __len__(self) -> int:
         return len(self.faces)
 
+    def __bool__(self) -> bool:
+        """Always true: a prediction with no faces is still a result (use :attr:`ok`, :attr:`faces`)."""
+        return True
+
     def __iter__(self) -> Iterator[FacePrediction]:
         return iter(self.faces)
 

@@ -99,14 +99,14 @@ class Classifier:
 
             from .torch_backend import TorchBackend
 
-            return TorchBackend(self.model, torch.device(self.device), self.precision == "bf16")
+            return TorchBackend(self.network, torch.device(self.device), self.precision == "bf16")
         from .backends import onnx_file
 
-        path = onnx_file(self.model)
+        path = onnx_file(self.network)
         return OnnxRuntimeBackend(path, self.threads) if self.runtime == "onnxruntime" else OpenCVBackend(path)
 
     @property
-    def model(self) -> EmotionNet:
+    def network(self) -> EmotionNet:
         """The network as a torch :class:`EmotionNet` (loaded on first use when ONNX Runtime runs it)."""
         if self._model is None:
             from ..models.pretrained import load_model

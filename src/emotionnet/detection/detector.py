@@ -136,11 +136,12 @@ class FaceDetector:
             f"min_face_size={self.min_face_size}, max_side={self.max_side}, runtime={self.runtime!r})"
         )
 
-    def detect(self, image: ImageSource) -> tuple[Face, ...]:
-        """Faces in ``image``, highest score first.
+    def detect(self, image: ImageSource, *, color: Literal["bgr", "rgb"] = "bgr") -> tuple[Face, ...]:
+        """Faces in ``image``, highest detection score first.
 
         Args:
-            image: Anything :func:`emotionnet.load_image` takes (a BGR array, a path, bytes, ...).
+            image: Anything :func:`emotionnet.load_image` takes (an array, a path, bytes, ...).
+            color: Channel order of an array ``image``: ``"bgr"`` (OpenCV) or ``"rgb"``.
 
         Returns:
             The faces (box, landmarks, score) in the image's own pixels; an empty tuple when there
@@ -150,7 +151,7 @@ class FaceDetector:
             ImageNotFoundError, ImageReadError, InvalidImageError: unusable image.
             DetectorError: the detector failed on it.
         """
-        bgr = load_image(image)
+        bgr = load_image(image, color=color)
         h, w = bgr.shape[:2]
         detect = self._detect_haar if self._haar is not None else self._detect_yunet
         windows = plan(

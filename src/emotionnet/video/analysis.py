@@ -48,7 +48,7 @@ def analyze_video(
     output_csv: str | os.PathLike | None = None,
     keep_rows: bool = True,
     batch_frames: int = 8,
-    progress: bool = True,
+    progress: bool | None = None,
     detect_every: int = 1,
     labels: Sequence[str] = LABELS,
 ) -> VideoPrediction:
@@ -120,7 +120,12 @@ def analyze_video(
         )
 
     total = (end_frame or info.frame_count) - start_frame
-    bar = tqdm(total=max(total, 0) or None, unit="frame", disable=not progress, desc=os.path.basename(os.fspath(path)))
+    bar = tqdm(
+        total=max(total, 0) or None,
+        unit="frame",
+        disable=None if progress is None else not progress,
+        desc=os.path.basename(os.fspath(path)),
+    )
     with ExitStack() as stack:
         stack.callback(cap.release)
         stack.callback(bar.close)
