@@ -7,14 +7,14 @@ import csv
 import sys
 from pathlib import Path
 
-from emotionnet import EMOTIONS, EmotionRecognizer
+from emotionnet import EMOTIONS, EmotionRecognizer, list_images
 
 folder = sys.argv[1] if len(sys.argv) > 1 else "examples/images"
 out = sys.argv[2] if len(sys.argv) > 2 else "faces.csv"
 
 # One call: faces of many photos share forward passes, a progress bar shows past 256 photos, and
 # on_error="return" hands back a bad file as a result with .error set instead of raising.
-results = EmotionRecognizer().predict(folder, on_error="return")
+results = EmotionRecognizer().predict(list_images(folder), on_error="return")
 with open(out, "w", newline="") as f:
     writer = csv.writer(f)
     writer.writerow(["file", "face", "x", "y", "w", "h", "emotion", "probability", *(e.value for e in EMOTIONS)])

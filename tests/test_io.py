@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ASTRONAUT, MEDIA, needs_media
-from emotionnet import errors, load_image
+from emotionnet import errors, list_images, load_image
 
 
 @pytest.fixture
@@ -173,17 +173,19 @@ def test_pil_images_tensors_tuples_folders_and_urls(tmp_path: Path) -> None:
         cv2.imwrite(str(folder / name), bgr)
     (folder / "notes.txt").write_text("not an image")
     recognizer = EmotionRecognizer(device="cpu")
-    results = recognizer.predict(folder)
+    with pytest.raises(errors.InvalidInputError, match="list_images"):  # one path in, one result out
+        recognizer.predict(folder)
+    results = recognizer.predict(list_images(folder))
     assert [Path(r.source).name for r in results] == ["a.jpg", "b.png"]  # type: ignore[arg-type]
     (folder / "gone.png").symlink_to(tmp_path / "nowhere.png")  # listed, and reported, not silently left out
-    *_, gone = recognizer.predict(folder, on_error="return")
+    *_, gone = recognizer.predict(list_images(folder), on_error="return")
     assert isinstance(gone.error, errors.ImageNotFoundError) and "broken symlink" in str(gone.error)
     (folder / "gone.png").unlink()
     assert len(recognizer.predict((ASTRONAUT, Image.fromarray(rgb)))) == 2
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(errors.ImageNotFoundError, match="No image files"):
-        recognizer.predict(empty)
+        list_images(empty)
 
     handler = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: handler(*a, directory=str(folder)))

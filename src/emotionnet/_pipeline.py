@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 
 from .errors import EmotionNetError, Interrupted, InvalidImageError, InvalidInputError
-from .io.image import ImageSource, check_boxes, list_images, load_image
+from .io.image import ImageSource, check_boxes, load_image
 from .results import Box, Face, FacePrediction, ImagePrediction
 
 if TYPE_CHECKING:
@@ -29,18 +29,20 @@ def as_batch(
     """``predict``'s inputs as one list of images with one box list (or ``None``) each.
 
     Args:
-        image: One image, a list or tuple of them, or a folder (its image files, sorted).
+        image: One image, or a list or tuple of them.
         boxes: ``None``, one image's boxes, or one list of boxes per image.
 
     Returns:
         The images, their boxes, and whether the caller passed several (a list comes back).
 
     Raises:
-        InvalidInputError: an empty list, or ``boxes`` not one list per image.
+        InvalidInputError: an empty list, a folder, or ``boxes`` not one list per image.
     """
-    if isinstance(image, (str, os.PathLike)) and os.path.isdir(image):
-        image = [str(p) for p in list_images(image)]  # a folder: one result per image file in it
-    elif isinstance(image, tuple):
+    if isinstance(image, (str, os.PathLike)) and os.path.isdir(image):  # one type in, one type out
+        raise InvalidInputError(
+            f"{os.fspath(image)!r} is a folder; pass predict(list_images(folder)) for one result per image in it"
+        )
+    if isinstance(image, tuple):
         image = list(image)
     if not isinstance(image, list):
         return [image], [cast("Sequence[Box] | None", boxes)], False

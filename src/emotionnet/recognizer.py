@@ -149,8 +149,9 @@ class EmotionRecognizer:
 
         Args:
             image: A path or URL, encoded bytes, a uint8 array, a PIL image or a torch tensor
-                (see :func:`emotionnet.load_image`); or a list or tuple of these, or a folder (each
-                returns a list, one result per image; the faces of each 256 images are batched together).
+                (see :func:`emotionnet.load_image`); or a list or tuple of these (a list comes back,
+                one result per image; the faces of each 256 images are batched together). For a
+                folder, ``predict(list_images(folder))``.
             boxes: Classify these ``(x, y, w, h)`` boxes (or :class:`Face` objects, whose
                 landmarks then level the eyes) instead of detecting: a list for one image, one
                 such list per image when ``image`` is a list.
@@ -169,7 +170,7 @@ class EmotionRecognizer:
             An :class:`ImagePrediction` (a list of them for a list input).
 
         Raises:
-            InvalidInputError: empty list, bad boxes, or no detector and no boxes.
+            InvalidInputError: empty list, a folder, bad boxes, or no detector and no boxes.
             ImageNotFoundError, ImageReadError, InvalidImageError: unusable image.
             Interrupted: Ctrl-C; ``.partial`` holds the predictions finished, in input order.
 

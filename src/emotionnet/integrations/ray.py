@@ -41,7 +41,9 @@ Mode = Literal["predict", "classify"]
 
 
 @lru_cache(maxsize=4)
-def _recognizer(model: str, detector: str | None, device: str, batch_size: int, precision: str) -> EmotionRecognizer:
+def _recognizer(
+    model: str, detector: str | None, device: str, batch_size: int, precision: str, threads: int | None = None
+) -> EmotionRecognizer:
     from ..recognizer import EmotionRecognizer
 
     return EmotionRecognizer(
@@ -50,6 +52,7 @@ def _recognizer(model: str, detector: str | None, device: str, batch_size: int, 
         device=device,
         batch_size=batch_size,
         precision=precision,  # type: ignore[arg-type]
+        threads=threads,
     )
 
 
@@ -67,7 +70,9 @@ class EmotionPredictor:
             ``None`` takes the first of these the batch has.
         id_column: Column copied to ``source``; ``None`` uses ``"path"`` when present, else ``"id"``.
         color: Channel order of array inputs (``ray.data.read_images`` gives ``"rgb"``).
-        threads: torch threads in this worker (``None``: Ray's default, the actor's ``num_cpus``).
+        threads: As for :class:`~emotionnet.EmotionRecognizer`: ONNX Runtime's intra-op threads
+            (classifier and YuNet); ``None`` follows ``OMP_NUM_THREADS``, which Ray sets to the
+            actor's ``num_cpus``.
 
     An image that cannot be decoded gives one row with ``face = -1`` and the reason in ``error``;
     an image without faces gives one row with ``face = -1`` and an empty ``error``. So every input
@@ -92,11 +97,7 @@ class EmotionPredictor:
     ) -> None:
         if mode not in ("predict", "classify"):
             raise InvalidInputError(f"mode must be 'predict' or 'classify', got {mode!r}")
-        if threads is not None:
-            import torch
-
-            torch.set_num_threads(threads)
-        self.recognizer = _recognizer(model, detector, device, batch_size, precision)
+        self.recognizer = _recognizer(model, detector, device, batch_size, precision, threads)
         self.mode, self.column, self.id_column, self.color = mode, column, id_column, color
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
