@@ -13,7 +13,7 @@ from emotionnet.models.export import export_onnx
 
 out = sys.argv[1] if len(sys.argv) > 1 else "emotionnet.onnx"
 recognizer = EmotionRecognizer(device="cpu")
-print(f"max abs difference to torch: {export_onnx(recognizer.model, out):.2e}")
+print(f"max abs difference to torch: {export_onnx(recognizer.network, out):.2e}")
 
 # Crop and normalise with emotionnet, classify with OpenCV DNN alone:
 image = cv2.imread("examples/images/astronaut.png")
