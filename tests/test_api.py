@@ -48,7 +48,7 @@ EXPECTED = [
     "list_images",
     "load_image",
     "load_model",
-    "register_weights",
+    "register_model_entry",
     "resolve_device",
 ]
 

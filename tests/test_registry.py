@@ -70,12 +70,14 @@ def test_models_md_table_matches_registry() -> None:
     assert cards.model_table() in (ROOT / "docs" / "models.md").read_text()
 
 
-def test_register_weights_rules() -> None:
+def test_register_model_entry_rules() -> None:
     entry = registry.get_model_entry("default")
     with pytest.raises(registry.InvalidInputError, match="already registered"):
-        registry.register_weights(entry)
+        registry.register_model_entry(entry)
     with pytest.raises(registry.InvalidInputError, match=r"'arch\.tag'"):
-        registry.register_weights(registry.ModelEntry("Bad Name", entry.weights, entry.architecture, entry.preprocess))
+        registry.register_model_entry(
+            registry.ModelEntry("Bad Name", entry.weights, entry.architecture, entry.preprocess)
+        )
     with pytest.raises(registry.InvalidInputError, match="40-hex"):
         registry.WeightsFile("x.safetensors", "0" * 64, 1, repo_id="a/b", revision="main")
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         WeightsFile as WeightsFile,
         get_model_entry as get_model_entry,
         list_models as list_models,
-        register_weights as register_weights,
+        register_model_entry as register_model_entry,
     )
     from .preprocessing import FacePreprocess as FacePreprocess
     from .recognizer import EmotionRecognizer as EmotionRecognizer
@@ -74,7 +74,7 @@ _EXPORTS: dict[str, str] = {
     "WeightsFile": "models.registry",
     "get_model_entry": "models.registry",
     "list_models": "models.registry",
-    "register_weights": "models.registry",
+    "register_model_entry": "models.registry",
     "Face": "results",
     "FacePrediction": "results",
     "ImagePrediction": "results",

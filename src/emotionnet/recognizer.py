@@ -76,7 +76,7 @@ class EmotionRecognizer:
         detector: DetectorName | FaceDetector | None = "yunet",
         device: str | torch.device = "auto",
         batch_size: int = 64,
-        tta: bool | TTA = False,
+        tta: bool | TTA = "none",
         revision: str | None = None,
         precision: Precision = "auto",
         runtime: RuntimeName = "auto",

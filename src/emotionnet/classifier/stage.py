@@ -47,7 +47,7 @@ class Classifier:
         *,
         device: str | torch.device = "auto",
         batch_size: int = 64,
-        tta: bool | TTA = False,
+        tta: bool | TTA = "none",
         revision: str | None = None,
         precision: Precision = "auto",
         runtime: RuntimeName = "auto",

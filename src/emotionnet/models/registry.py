@@ -115,7 +115,7 @@ DETECTORS: dict[str, DetectorEntry] = {
 }
 
 
-def register_weights(entry: ModelEntry, *, overwrite: bool = False) -> None:
+def register_model_entry(entry: ModelEntry, *, overwrite: bool = False) -> None:
     """Declare published weights (e.g. your own checkpoint on the Hub) under an ``arch.tag`` name.
 
     It registers weights, not a builder: architectures are the configs of
@@ -179,7 +179,7 @@ def get_detector_entry(name: str) -> DetectorEntry:
     return DETECTORS[name]
 
 
-register_weights(
+register_model_entry(
     ModelEntry(
         name="emotionnet_compact.fer2013",
         weights=WeightsFile(
@@ -222,7 +222,7 @@ register_weights(
     )
 )
 
-register_weights(
+register_model_entry(
     ModelEntry(
         name="emotionnet_compact.ferplus",
         weights=WeightsFile(
