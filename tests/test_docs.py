@@ -27,10 +27,14 @@ def _python_blocks(path: Path) -> list[tuple[int, str]]:
     return blocks
 
 
-CASES = [(p, line, code) for p in DOCS for line, code in _python_blocks(p)]
+CASES = [
+    pytest.param(p, line, code, id=f"{p.name}:{line}", marks=[pytest.mark.slow] if "ray" in code else [])
+    for p in DOCS
+    for line, code in _python_blocks(p)
+]  # a block that starts Ray is slow (a local cluster)
 
 
-@pytest.mark.parametrize(("path", "line", "code"), CASES, ids=[f"{p.name}:{n}" for p, n, _ in CASES])
+@pytest.mark.parametrize(("path", "line", "code"), CASES)
 def test_code_block_runs(path: Path, line: int, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)

@@ -70,6 +70,7 @@ def test_train_fer2013_on_a_tiny_folder(tmp_path: Path) -> None:
     assert "accuracy" in out and (tmp_path / "run" / "best" / "model.safetensors").exists()
 
 
+@pytest.mark.slow
 def test_export_onnx(tmp_path: Path) -> None:
     out = _run("export_onnx.py", str(tmp_path / "m.onnx"), cwd=tmp_path)
     assert "max abs difference" in out and any(e.value in out for e in EMOTIONS)

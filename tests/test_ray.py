@@ -76,6 +76,7 @@ def test_200_images_equal_single_process(cluster: None, recognizer: en.EmotionRe
     assert found >= 7  # multi_face.jpg alone has 5
 
 
+@pytest.mark.slow
 def test_bad_images_become_error_rows(cluster: None, tmp_path: Path) -> None:
     bad = tmp_path / "truncated.png"
     bad.write_bytes(ASTRONAUT.read_bytes()[:2000])
@@ -86,6 +87,7 @@ def test_bad_images_become_error_rows(cluster: None, tmp_path: Path) -> None:
     assert error.startswith("ImageReadError") and list(rows[str(bad)]["face"]) == [-1]
 
 
+@pytest.mark.slow
 def test_dataset_of_arrays_from_read_images(cluster: None, recognizer: en.EmotionRecognizer) -> None:
     ds = ray.data.read_images([str(ASTRONAUT)], include_paths=True)  # RGB arrays, PIL-decoded
     got = ds.map_batches(EmotionPredictor, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=1))
@@ -123,6 +125,7 @@ def test_two_videos_equal_single_process(cluster: None, recognizer: en.EmotionRe
         pd.testing.assert_frame_equal(got, want.to_dataframe(), check_exact=True)
 
 
+@pytest.mark.slow
 def test_videos_as_csv_and_bad_format(cluster: None, tmp_path: Path) -> None:
     (job,) = analyze_videos([PEXELS], tmp_path, format="csv", every_n_frames=50, progress=False)
     assert job.output is not None and pd.read_csv(job.output)["frame"].tolist()[:2] == [0, 50]

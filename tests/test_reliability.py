@@ -313,6 +313,7 @@ def test_a_long_list_of_large_photos_holds_one_photo_at_a_time(tmp_path: Path) -
 # 10. the Hub -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_hub_offline_and_unreachable_are_offline_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     code = (
         "import emotionnet\ntry:\n    emotionnet.load_model('org/name')\n"
@@ -400,6 +401,7 @@ def test_cli_checks_outputs_before_the_work(tmp_path: Path) -> None:
     assert no_mpl.returncode == 1 and "emotionnet[plot]" in no_mpl.stderr and "Traceback" not in no_mpl.stderr
 
 
+@pytest.mark.slow
 def test_cli_backend_without_onnx_names_the_extra() -> None:
     pre = (  # as if the onnx extra were not installed
         "import importlib.util as u; real = u.find_spec\n"

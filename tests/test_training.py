@@ -271,6 +271,7 @@ def test_faces_without_a_vote_for_our_seven_keep_their_label_or_are_dropped(
     assert json.loads((tmp_path / "drop" / "train_config.json").read_text())["unvoted"] == "drop"
 
 
+@pytest.mark.slow
 def test_bad_data_and_values_are_one_error_line(
     fer_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -618,6 +619,7 @@ def test_eval_ensemble(fer_dir: Path, tmp_path: Path) -> None:
         Ensemble([])
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_epochs_and_says_how_to_go_on(fer_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["--data", str(fer_dir), "--out", str(out), "--config", "tiny", "--batch-size", "16", "--lr", "0.05"]

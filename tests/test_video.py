@@ -27,6 +27,7 @@ def recognizer() -> EmotionRecognizer:
     return EmotionRecognizer(device="cpu")
 
 
+@pytest.mark.slow
 def test_pexels_clip_rows_video_and_plot(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
     out = tmp_path / "annotated.mp4"
     result = recognizer.analyze_video(PEXELS, every_n_frames=2, output_video=out, smoothing=0.5, progress=False)
@@ -55,6 +56,7 @@ def test_time_range_and_max_faces(recognizer: EmotionRecognizer) -> None:
     assert all(9.9 <= r.time <= 11.05 for r in result.rows)
 
 
+@pytest.mark.slow
 def test_corrupted_middle_is_skipped_and_reported(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
     data = bytearray(PEXELS.read_bytes())
     middle = len(data) // 2
@@ -122,6 +124,7 @@ def test_stream_from_file(recognizer: EmotionRecognizer) -> None:
     assert frames[-1].annotated().shape == (360, 640, 3)
 
 
+@pytest.mark.slow
 def test_cli_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv_path, out = tmp_path / "rows.csv", tmp_path / "out.mp4"
     code = main(
@@ -197,6 +200,7 @@ def test_ctrl_c_keeps_the_rows_streamed_so_far(recognizer: EmotionRecognizer, tm
 
 
 @needs_media
+@pytest.mark.slow
 def test_face_appears_part_way(recognizer: EmotionRecognizer) -> None:
     result = recognizer.analyze_video(MEDIA / "noface_face.mov", every_n_frames=2, progress=False)
     assert result.rows and result.rows[0].frame > 30 and len(result.track_ids) >= 1

@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     from ..training import commands as training_commands  # argparse wiring only; torch loads when run
 
     training_commands.add_subcommands(sub, defaults)
+    for command in (parser, *sub.choices.values()):  # `--every` or `--out` must not pass for a longer option
+        command.allow_abbrev = False
     return parser
 
 
