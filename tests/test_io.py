@@ -106,8 +106,12 @@ def test_missing_and_directory(tmp_path: Path) -> None:
         (lambda jpg, png: jpg[: len(jpg) // 2], "truncated JPEG"),
         (lambda jpg, png: png[: len(png) // 2], "truncated PNG"),
         (lambda jpg, png: b"GIF89a", "truncated GIF"),
+        # an iPhone photo starts with an ISO-BMFF ftyp box, as an MP4 does; its brand tells them apart
+        (lambda jpg, png: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64), "HEIC/HEIF image.*JPEG"),
+        (lambda jpg, png: b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1" + bytes(64), "AVIF image"),
+        (lambda jpg, png: b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(64), "MP4/MOV video"),
     ],
-    ids=["empty", "text", "truncated-jpeg", "truncated-png", "gif-signature-only"],
+    ids=["empty", "text", "truncated-jpeg", "truncated-png", "gif-signature-only", "heic", "avif", "mp4"],
 )
 def test_bad_files(tmp_path: Path, jpeg_bytes: bytes, make, match: str) -> None:  # type: ignore[no-untyped-def]
     png = ASTRONAUT.read_bytes()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -35,6 +37,19 @@ def test_face_prediction_fields() -> None:
     assert p.face.xyxy == (180.0, 70.0, 280.0, 190.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.probabilities = {}  # type: ignore[misc]
+
+
+def test_0x_spellings_say_what_to_write_instead() -> None:
+    (p,) = _pred().faces
+    with pytest.raises(AttributeError, match=r"renamed in 1\.0: use \.probabilities"):
+        _ = p.scores
+    with pytest.raises(AttributeError, match=r"use \.probability"):
+        _ = p.score
+    with pytest.raises(AttributeError, match=r"use \.detection_score"):
+        _ = p.face.score
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        _ = p.nonsense
+    assert copy.deepcopy(p) == p and pickle.loads(pickle.dumps(p)) == p  # still copies and pickles
 
 
 def test_a_result_without_faces_is_still_true() -> None:

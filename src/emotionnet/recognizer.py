@@ -105,6 +105,8 @@ class EmotionRecognizer:
         :class:`EmotionNet` (imports torch and loads the weights on first use on ONNX Runtime)."""
         if name in _CLASSIFIER_ATTRS:
             return getattr(self.__dict__["classifier"], name)
+        if name == "model":
+            raise AttributeError("EmotionRecognizer.model was renamed in 1.0: use .network (the torch EmotionNet)")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:

@@ -10,6 +10,21 @@ from typing import Any
 from .errors import InvalidInputError
 from .labels import LABELS, Emotion
 
+_RENAMED = {
+    ("Face", "score"): "detection_score",
+    ("FacePrediction", "scores"): "probabilities (a {label: probability} dict)",
+    ("FacePrediction", "score"): "probability (the top label's; the detector's is detection_score)",
+}
+"""0.x spellings removed in 1.0, and what to write instead (CHANGELOG.md)."""
+
+
+def _renamed(obj: object, name: str) -> AttributeError:
+    owner = type(obj).__name__
+    if (owner, name) in _RENAMED:
+        return AttributeError(f"{owner}.{name} was renamed in 1.0: use .{_RENAMED[owner, name]}")
+    return AttributeError(f"{owner!r} object has no attribute {name!r}")
+
+
 Box = tuple[float, float, float, float]
 """``(x, y, w, h)`` in pixels of the input image: top-left corner, width, height."""
 Point = tuple[float, float]
@@ -30,6 +45,9 @@ class Face:
     box: Box
     landmarks: tuple[Point, ...] | None = None
     detection_score: float = 1.0
+
+    def __getattr__(self, name: str) -> Any:
+        raise _renamed(self, name)
 
     @property
     def xyxy(self) -> Box:
@@ -58,6 +76,9 @@ class FacePrediction:
 
     face: Face
     probabilities: dict[str, float]
+
+    def __getattr__(self, name: str) -> Any:
+        raise _renamed(self, name)
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -79,6 +79,24 @@ def truncation(data: bytes) -> str | None:
     return None
 
 
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
+
+
+def heif_image(data: bytes) -> str | None:
+    """The format's name when ``data`` is a HEIC/HEIF or AVIF still image (an ISO-BMFF file, like
+    MP4, told apart by its brand): iPhones save photos as HEIC by default.
+
+    Args:
+        data: The file's first bytes (12 are enough).
+    """
+    if data[4:8] != b"ftyp":
+        return None
+    brand = data[8:12]
+    if brand in (b"avif", b"avis"):
+        return "an AVIF image"
+    return "a HEIC/HEIF image" if brand in _HEIF_BRANDS else None
+
+
 def video_container(data: bytes) -> str | None:
     """The container's name when ``data`` starts like a video file (MP4/MOV, AVI, Matroska/WebM).
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ..errors import ImageNotFoundError, ImageReadError, InvalidImageError, InvalidInputError
-from ._headers import exif_orientation, image_size, truncation, video_container
+from ._headers import exif_orientation, heif_image, image_size, truncation, video_container
 
 ImageSource = Any
 """Anything :func:`load_image` accepts: a path or ``http(s)://`` URL, encoded bytes, a NumPy array,
@@ -203,6 +203,11 @@ def _decode(data: bytes, name: str) -> np.ndarray:
     buffer = np.frombuffer(data, np.uint8)
     image = _imdecode(buffer, cv2.IMREAD_UNCHANGED)  # pixels as stored: EXIF orientation applied below
     if image is None:
+        if (still := heif_image(data)) is not None:
+            raise ImageReadError(
+                f"{name} is {still}, which this OpenCV build cannot decode; convert it to JPEG or PNG "
+                "first (for example with Pillow and the pillow-heif plugin)"
+            )
         video = video_container(data)
         if video is not None:
             raise ImageReadError(f"{name} is {video}, not an image; use analyze_video() (CLI: emotionnet video)")
