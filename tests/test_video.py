@@ -258,7 +258,7 @@ def test_detect_every_counts_analysed_frames_with_any_frame_stride(every_n_frame
 )
 def test_stream_refuses_what_analyze_video_refuses(recognizer: EmotionRecognizer, option: dict[str, int]) -> None:
     with pytest.raises(errors.InvalidInputError):
-        next(iter(recognizer.stream(PEXELS, realtime=False, **option)))  # type: ignore[arg-type]
+        recognizer.stream(PEXELS, realtime=False, **option)  # type: ignore[arg-type]  # at the call
     if "max_frames" not in option:
         with pytest.raises(errors.InvalidInputError):
             recognizer.analyze_video(PEXELS, progress=False, **option)  # type: ignore[arg-type]

@@ -120,10 +120,25 @@ def stream(
 
     Returns:
         A generator of :class:`StreamFrame`.
+
+    Raises:
+        InvalidInputError: an option out of range, at the call (not at the first frame).
     """
     schedule = FrameSchedule(1, detect_every)
     check_tracking(max_faces, smoothing)
     check_max_frames(max_frames)
+    return _frames(predict, source, schedule, smoothing, max_faces, realtime, max_frames)
+
+
+def _frames(
+    predict: Callable[..., ImagePrediction],
+    source: VideoSource,
+    schedule: FrameSchedule,
+    smoothing: float,
+    max_faces: int | None,
+    realtime: bool,
+    max_frames: int | None,
+) -> Generator[StreamFrame, None, None]:
     cap = open_capture(source)
     info = video_info(cap)
     is_file = not isinstance(source, int) and "://" not in os.fspath(source)
