@@ -24,6 +24,7 @@ from emotionnet import FaceDetector, load_image
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (24, 32, 48, 64)
 CANVASES = {"12 MP": (3024, 4032), "24 MP": (4000, 6000)}
+FRAMES = {"640x480": (480, 640), "1280x720": (720, 1280), "1920x1080": (1080, 1920)}
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -52,7 +53,9 @@ def face_cuts(media: Path) -> list[tuple[np.ndarray, tuple[float, float, float, 
     return cuts
 
 
-def canvas(shape: tuple[int, int], media: Path, cuts: list, size: int, seed: int) -> tuple[np.ndarray, list]:
+def canvas(
+    shape: tuple[int, int], media: Path, cuts: list, size: int, seed: int, count: int = 24
+) -> tuple[np.ndarray, list]:
     """A photo-like background with the face cuts pasted on a jittered grid, each face ``size`` px."""
     background = media / "free-mountain-vector-01.jpg"
     base = load_image(background) if background.exists() else np.full((64, 64, 3), 127, np.uint8)
@@ -60,7 +63,7 @@ def canvas(shape: tuple[int, int], media: Path, cuts: list, size: int, seed: int
     rng = np.random.default_rng(seed)
     boxes = []
     cols, rows = 6, 4
-    for i in range(cols * rows):
+    for i in range(count):
         crop, (fx, fy, fw, fh) = cuts[i % len(cuts)]
         scale = size / min(fw, fh)
         small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -108,6 +111,19 @@ def main() -> None:
             seconds = float(np.mean(times))
             base_time = base_time or seconds
             print(f"| {name} | {label} | {' | '.join(recalls)} | {seconds:.2f} | {seconds / base_time:.1f}x |")
+    print("\nVideo frames (one 48 px face pasted): ms per frame, best of --repeat x 5 calls\n")
+    print("| frame | " + " | ".join(settings) + " |\n|---|" + "---:|" * len(settings))
+    for name, shape in FRAMES.items():
+        img, _ = canvas(shape, media, cuts[:1], 48, 0, count=1)
+        cells = []
+        for detector in settings.values():
+            best = float("inf")
+            for _ in range(args.repeat * 5):
+                start = time.perf_counter()
+                detector.detect(img)
+                best = min(best, time.perf_counter() - start)
+            cells.append(f"{best * 1000:.1f}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,11 @@ HAAR_FACE_PX = 24
 #: The detector never runs on more pixels than this at once (about 3000 x 2000): YuNet needs some
 #: 60 bytes per input pixel, so a 9000 x 9000 image at full size would take 4.7 GB.
 MAX_DETECT_PIXELS = 6_000_000
+#: Side of the tiles in which large images are searched for small faces: 1.6 MP, about 100 MB of
+#: YuNet's memory; a 1280x720 frame is one tile (640 px tiles made it six, overlaps included).
+TILE_SIDE = 1280
 #: Tile side when ``max_side=None`` (the square of MAX_DETECT_PIXELS' size).
-TILE_SIDE = 2448
+LARGE_TILE_SIDE = 2448
 
 
 class FaceDetector:
@@ -45,13 +48,13 @@ class FaceDetector:
         min_face_size: The smallest face to find, in input pixels (shorter box side), whatever
             the image size. Smaller ones are dropped. The detector looks at the image at the
             scale where a face of this size is 32 px (YuNet; 24 px Haar), the size from which it
-            finds faces reliably, in tiles when that is larger than ``max_side``
+            finds faces reliably, in tiles of 1280 px when that is larger than ``max_side``
             (:mod:`emotionnet.detection.pyramid`). Never upscaled: on an image where this is
             under 32 px, YuNet runs at full size. A larger value is faster: on a 12 MP photo,
             16 finds 24 px faces in about 0.4 s, 64 in a tenth of that (docs/detectors.md).
             0 makes no promise: one pass at ``max_side``.
-        max_side: The longest side of the whole-image pass, which finds the large faces, and of
-            each tile (boxes are mapped back to the input's pixels). ``None``: the whole image,
+        max_side: The longest side of the whole-image pass, which finds the large faces (boxes
+            are mapped back to the input's pixels); tiles are this or :data:`TILE_SIDE`, the larger. ``None``: the whole image,
             up to :data:`MAX_DETECT_PIXELS`, which bounds the detector's memory.
         runtime: Who runs YuNet: ``"onnxruntime"`` (2-4x faster on CPUs), ``"opencv"``
             (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
@@ -159,7 +162,8 @@ class FaceDetector:
             w,
             min_face=self.min_face_size,
             face_px=HAAR_FACE_PX if self._haar is not None else YUNET_FACE_PX,
-            max_side=self.max_side or TILE_SIDE,
+            max_side=self.max_side or LARGE_TILE_SIDE,
+            tile_side=max(self.max_side, TILE_SIDE) if self.max_side else LARGE_TILE_SIDE,
             max_pixels=MAX_DETECT_PIXELS,
         )
         rows = merge([run_window(bgr, window, detect) for window in windows], self.nms_threshold)

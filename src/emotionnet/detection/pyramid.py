@@ -4,7 +4,7 @@ A detector finds faces reliably from a fixed size at its input (``face_px``: 32 
 One whole-image pass shrunk to ``max_side`` finds the large faces; on a 12 MP phone photo it
 would miss every face under about 200 px. So finer levels follow, each twice the scale of the one
 before, up to the scale where ``min_face_size`` becomes ``face_px``, and each is cut into tiles
-of at most ``max_side`` pixels a side. Tiles overlap by twice ``face_px``: a face found at level
+of at most ``tile_side`` pixels a side. Tiles overlap by twice ``face_px``: a face found at level
 ``k`` smaller than that lies whole inside some tile, and a larger one is at least ``face_px`` at
 level ``k - 1``, so a tile keeps only faces under three times ``face_px`` (a tile inside a large
 face sees parts of it), and a face inside a larger one is dropped when the results merge. Memory
@@ -33,7 +33,9 @@ class Window:
     max_face: float = math.inf
 
 
-def plan(height: int, width: int, *, min_face: int, face_px: int, max_side: int, max_pixels: int) -> list[Window]:
+def plan(
+    height: int, width: int, *, min_face: int, face_px: int, max_side: int, tile_side: int, max_pixels: int
+) -> list[Window]:
     """The detector calls that find every face of at least ``min_face`` pixels in an image.
 
     Args:
@@ -41,7 +43,8 @@ def plan(height: int, width: int, *, min_face: int, face_px: int, max_side: int,
         width: Image width in pixels.
         min_face: The smallest face to find (shorter box side, input pixels); 0 for no promise.
         face_px: The face size from which the detector finds faces reliably at its input.
-        max_side: Longest side of the whole-image pass and of every tile, in detector pixels.
+        max_side: Longest side of the whole-image pass, in detector pixels.
+        tile_side: Longest side of a tile of the finer levels, in detector pixels.
         max_pixels: The whole-image pass never runs on more pixels than this.
 
     Returns:
@@ -55,7 +58,7 @@ def plan(height: int, width: int, *, min_face: int, face_px: int, max_side: int,
     scale = coarse
     while scale < fine:
         scale = min(fine, scale * 2)
-        windows += _tiles(height, width, scale, max_side, overlap=2 * face_px, max_face=3 * face_px)
+        windows += _tiles(height, width, scale, tile_side, overlap=2 * face_px, max_face=3 * face_px)
     return windows
 
 
