@@ -54,8 +54,9 @@ class FaceDetector:
             16 finds 24 px faces in about 0.4 s, 64 in a tenth of that (docs/detectors.md).
             0 makes no promise: one pass at ``max_side``.
         max_side: The longest side of the whole-image pass, which finds the large faces (boxes
-            are mapped back to the input's pixels); tiles are this or :data:`TILE_SIDE`, the larger. ``None``: the whole image,
-            up to :data:`MAX_DETECT_PIXELS`, which bounds the detector's memory.
+            are mapped back to the input's pixels); tiles are this or :data:`TILE_SIDE`, the
+            larger. ``None``: the whole image, up to :data:`MAX_DETECT_PIXELS`, which bounds the
+            detector's memory.
         runtime: Who runs YuNet: ``"onnxruntime"`` (2-4x faster on CPUs), ``"opencv"``
             (OpenCV DNN) or ``"auto"`` (ONNX Runtime when importable). Both give the same faces.
         threads: ONNX Runtime intra-op threads; ``None`` follows
