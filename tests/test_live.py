@@ -114,6 +114,7 @@ def test_rejects_other_paths_methods_and_garbage(live: tuple[int, subprocess.Pop
     assert _get(port, "/faces.json")[0] == 200
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs it)")
 def test_page_in_headless_chromium(live: tuple[int, subprocess.Popen], tmp_path: Path) -> None:
     port, _ = live
