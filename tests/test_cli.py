@@ -157,6 +157,11 @@ def test_an_output_option_never_overwrites_a_photo(
         main(["predict", str(other), option])
 
 
+def test_a_device_is_not_an_output_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", str(ASTRONAUT), "--csv", "/dev/null", "--no-progress"]) == 1  # never renamed over
+    assert "not a regular file" in capsys.readouterr().err and Path("/dev/null").is_char_device()
+
+
 def test_video_outputs_never_overwrite_files_of_another_kind(tmp_path: Path) -> None:
     photo = tmp_path / "photo.png"
     shutil.copy(ASTRONAUT, photo)

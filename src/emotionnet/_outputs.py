@@ -58,6 +58,10 @@ def check_output(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike]
         for src in inputs:
             if _same_file(out, Path(src)):
                 raise OutputError(f"Output {str(out)!r} is the input {os.fspath(src)!r}; it would be destroyed")
+        if kind is not None and out.exists() and not out.is_file():  # /dev/stdout, a FIFO: never renamed over
+            raise OutputError(
+                f"Output {str(out)!r} is not a regular file; give a file name (- for stdout, where taken)"
+            )
         if kind is not None and out.suffix.lower() not in KINDS[kind]:
             raise OutputError(
                 f"Refusing to write {kind} over {str(out)!r}: it exists and is not a {'/'.join(KINDS[kind])} file"
