@@ -170,7 +170,7 @@ def video(args: argparse.Namespace) -> int:
             output_video=args.output_video,
             output_csv=args.csv,  # streamed: a long video's rows wait in memory only for --json/--plot
             keep_rows=bool(args.json or args.plot),
-            progress=not args.no_progress,
+            progress=False if args.no_progress else None,  # a bar on a terminal, as predict
             detect_every=args.detect_every,
         )
     except Interrupted as exc:  # keep what was finished: the rows so far go to --json/--plot
