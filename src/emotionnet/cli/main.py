@@ -7,7 +7,7 @@ import os
 import sys
 
 from .._version import __version__
-from ..errors import EmotionNetError, exit_code
+from ..errors import report
 from . import commands
 
 
@@ -181,10 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
-    except EmotionNetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exit_code(exc)
+        return report(lambda: int(args.func(args)))  # an emotionnet error: one line, its exit status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
