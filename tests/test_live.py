@@ -44,6 +44,7 @@ def _start_live() -> tuple[int, subprocess.Popen]:
             str(port),
             "--device",
             "cpu",
+            *("--detect-every", "2", "--max-faces", "1", "--tta", "flip"),  # the options video has, too
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
