@@ -64,3 +64,14 @@ def test_half_storage_and_int8_files(tmp_path: Path) -> None:
     assert got.shape == want.shape and np.allclose(got.sum(1), 1, atol=1e-5)  # softmax kept in float
     assert np.abs(got * 255 - np.round(got * 255)).max() > 1e-3  # probabilities are not quantised to 1/255 steps
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary files left
+
+
+def test_int8_of_a_40_px_network_calibrates_on_48_px_faces(tmp_path: Path) -> None:
+    from emotionnet.models.export import quantize_int8
+    from emotionnet.runtimes.ort import cpu_session
+
+    model = create_model("tiny", input_size=40).eval()  # as wide and paper: FER2013's 48 px faces resized
+    faces = np.random.default_rng(0).integers(0, 256, (64, 48, 48), dtype=np.uint8)
+    path = quantize_int8(model, tmp_path / "int8.onnx", faces)  # fed 48 px to a 40 px input before
+    x = np.random.default_rng(1).standard_normal((4, 1, 40, 40)).astype(np.float32)
+    assert cpu_session(path, 1).run(None, {"faces": x})[0].shape == (4, 7)

@@ -151,7 +151,9 @@ def quantize_int8(model: EmotionNet, path: str | os.PathLike, calibration: np.nd
     Args:
         model: The network to export (temperature included).
         path: The ``.onnx`` file to write.
-        calibration: uint8 faces ``(N, S, S)`` as the model sees them, e.g. 1,024 training crops.
+        calibration: uint8 faces ``(N, S, S)``, e.g. 1,024 training crops; resized to the model's
+            input as training resizes them when ``S`` differs (48 px FER2013 faces for the 40 px
+            ``wide`` and ``paper`` networks).
 
     Returns:
         ``path``.
@@ -173,7 +175,11 @@ def quantize_int8(model: EmotionNet, path: str | os.PathLike, calibration: np.nd
         raise MissingDependencyError('quantize_int8() needs the onnx package: pip install "emotionnet[onnx]"') from exc
     import tempfile
 
-    faces = model.preprocess.normalize(torch.from_numpy(calibration)).numpy()
+    x = model.preprocess.normalize(torch.from_numpy(calibration))
+    if x.shape[-1] != model.input_size:  # as training's inputs: bilinear with antialiasing
+        size = (model.input_size, model.input_size)
+        x = nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
+    faces = x.numpy()
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
