@@ -78,6 +78,9 @@ def test_default_cpu_path_is_onnxruntime_without_torch() -> None:
 def test_shipped_onnx_file_agrees_with_torch(reference: EmotionRecognizer) -> None:
     shipped = EmotionRecognizer(device="cpu")
     assert (shipped.runtime, shipped.precision) == ("onnxruntime", "fp32")
+    plan = shipped.classifier.plan  # resolved first: the verified shipped file, no network loaded
+    assert plan.onnx is not None and plan.onnx.suffix == ".onnx" and plan.network is None
+    assert reference.classifier.plan.network is not None and reference.classifier.plan.onnx is None
     assert reference.detector is not None
     image = cv2.imread(str(ASTRONAUT))
     crops = reference.preprocess.crops(image, reference.detector.detect(image))

@@ -1,32 +1,28 @@
 """The classifier stage: uint8 face crops in, calibrated probabilities out, on the chosen runtime.
 
-:class:`Classifier` decides where and how the network runs (device, runtime, precision, threads),
-normalises crops exactly as training did, batches them and applies flip TTA. On CPUs with a
-registered model that ships an ONNX file it runs ONNX Runtime and never imports torch.
+:class:`Classifier` takes the plan :func:`.plan.resolve` makes (where and how the network runs:
+device, runtime, precision, threads, files), builds its runner with :func:`.plan.build`,
+normalises crops exactly as training did, batches them and applies test-time views. On CPUs with
+a registered model that ships an ONNX file it runs ONNX Runtime and never imports torch.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import InvalidImageError, InvalidInputError
-from ..models.hub import fetch
-from ..models.registry import ModelEntry, get_model_entry, list_models
+from ..models.registry import ModelEntry
 from ..preprocessing import TTA, tta_views
-from ..runtimes.device import cpu_only_machine
-from ..runtimes.threads import resolve_threads
-from .backends import Backend, OnnxRuntimeBackend, OpenCVBackend, RuntimeName, check_runtime, onnx_export_available
+from .backends import RuntimeName
+from .plan import Precision, build, resolve
 
 if TYPE_CHECKING:
     import torch
 
     from ..models.emotionnet import EmotionNet
-
-Precision = Literal["auto", "fp32", "bf16"]
 
 
 class Classifier:
@@ -39,6 +35,7 @@ class Classifier:
         threads: ONNX Runtime intra-op threads.
         preprocess: How faces are cut and normalised for this model.
         labels: Class names in output order.
+        plan: The :class:`~emotionnet.classifier.plan.ClassifierPlan` it was built from.
     """
 
     def __init__(
@@ -55,65 +52,28 @@ class Classifier:
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise InvalidInputError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        if precision not in ("auto", "fp32", "bf16"):
-            raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
-        self.threads = resolve_threads(threads)
         self.batch_size, self.tta = batch_size, _check_tta(tta)
-        entry = _registered(model)
-        self._model: EmotionNet | None = None
-        self._entry = entry
-        self._onnx: Path | None = None
-        on_cpu = device == "cpu" or (device == "auto" and cpu_only_machine())
-        if on_cpu and runtime in ("auto", "onnxruntime") and precision in ("auto", "fp32") and entry and entry.onnx:
-            check_runtime(runtime, "cpu", needs_export=False)
-            self.device, self.runtime, self.precision = "cpu", "onnxruntime", "fp32"
-            self._onnx = fetch(entry.onnx)
-            self.preprocess, self.labels = entry.preprocess, tuple(entry.labels)
-        else:
-            self._init_torch(model, device, revision, precision, runtime)
-        self._backend = self._make_backend()
-
-    def _init_torch(self, model: Any, device: Any, revision: str | None, precision: str, runtime: str) -> None:
-        from ..models.emotionnet import EmotionNet
-        from ..models.pretrained import load_model
-        from ..runtimes.device import fast_bf16, resolve_device
-
-        dev = resolve_device(device)
-        net = model if isinstance(model, EmotionNet) else load_model(model, revision=revision)  # checks the type
-        check_runtime(runtime, dev.type, needs_export=True)
-        bf16 = precision == "bf16" or (precision == "auto" and fast_bf16(dev))
-        if runtime == "auto":
-            runtime = "torch" if dev.type != "cpu" or bf16 or not onnx_export_available() else "onnxruntime"
-        if runtime != "torch":
-            if precision == "bf16":
-                raise InvalidInputError(f"precision='bf16' needs runtime='torch', not {runtime!r}")
-            bf16 = False
-        self.device, self.runtime, self.precision = str(dev), runtime, "bf16" if bf16 else "fp32"
-        self._model, self.preprocess, self.labels = net, net.preprocess, tuple(net.labels)
-
-    def _make_backend(self) -> Backend:
-        if self._onnx is not None:
-            return OnnxRuntimeBackend(self._onnx, self.threads)
-        if self.runtime == "torch":
-            import torch
-
-            from .torch_backend import TorchBackend
-
-            return TorchBackend(self.network, torch.device(self.device), self.precision == "bf16")
-        from .backends import onnx_file
-
-        path = onnx_file(self.network)
-        return OnnxRuntimeBackend(path, self.threads) if self.runtime == "onnxruntime" else OpenCVBackend(path)
+        plan = resolve(model, device=device, revision=revision, precision=precision, runtime=runtime, threads=threads)
+        self.plan = plan
+        self.device, self.runtime, self.precision, self.threads = (
+            plan.device,
+            plan.runtime,
+            plan.precision,
+            plan.threads,
+        )
+        self.preprocess, self.labels = plan.preprocess, plan.labels
+        self._network = plan.network
+        self._backend = build(plan, lambda: self.network)
 
     @property
     def network(self) -> EmotionNet:
         """The network as a torch :class:`EmotionNet` (loaded on first use when ONNX Runtime runs it)."""
-        if self._model is None:
+        if self._network is None:
             from ..models.pretrained import load_model
 
-            assert self._entry is not None
-            self._model = load_model(self._entry, device="cpu")
-        return self._model
+            assert self.plan.entry is not None
+            self._network = load_model(self.plan.entry, device="cpu")
+        return self._network
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -122,7 +82,7 @@ class Classifier:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._backend = self._make_backend()
+        self._backend = build(self.plan, lambda: self.network)
 
     def __call__(self, crops: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``(N, num_classes)`` for preprocessed uint8 crops ``(N, size, size)``.
@@ -166,12 +126,3 @@ def _check_tta(tta: object) -> TTA:
     if tta not in ("none", "flip", "tencrop"):
         raise InvalidInputError(f"tta must be 'none', 'flip', 'tencrop', True or False, got {tta!r}")
     return tta
-
-
-def _registered(model: object) -> ModelEntry | None:
-    """The registry entry ``model`` names, if it names one."""
-    if isinstance(model, ModelEntry):
-        return model
-    if isinstance(model, str) and (model == "default" or model in list_models()):
-        return get_model_entry(model)
-    return None
