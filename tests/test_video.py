@@ -253,6 +253,17 @@ def test_detect_every_counts_analysed_frames_with_any_frame_stride(every_n_frame
     assert len(frames) == 6 and detector.calls == 3
 
 
+def test_numpy_integers_are_ints(recognizer: EmotionRecognizer) -> None:
+    # a frame stride computed with NumPy (e.g. fps // 2) is an np.int64, not an int
+    result = recognizer.analyze_video(
+        PEXELS, end=1.0, every_n_frames=np.int64(6), max_faces=np.int32(1), progress=False
+    )
+    assert result.frames_analyzed == 4
+    assert FaceDetector(min_face_size=np.int64(20)).min_face_size == 20
+    with pytest.raises(errors.InvalidInputError):
+        recognizer.analyze_video(PEXELS, every_n_frames=np.float64(2.0), progress=False)  # still not a float
+
+
 @pytest.mark.parametrize(
     "option", [{"max_faces": -1}, {"max_faces": 0}, {"smoothing": 1.0}, {"detect_every": 0}, {"max_frames": 0}]
 )

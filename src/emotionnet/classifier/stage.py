@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._numbers import as_int
 from ..errors import InvalidImageError, InvalidInputError
 from ..models.registry import ModelEntry
 from ..preprocessing import TTA, tta_views
@@ -50,9 +51,9 @@ class Classifier:
         runtime: RuntimeName = "auto",
         threads: int | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if (size := as_int(batch_size)) is None or size < 1:
             raise InvalidInputError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        self.batch_size, self.tta = batch_size, _check_tta(tta)
+        self.batch_size, self.tta = size, _check_tta(tta)
         plan = resolve(model, device=device, revision=revision, precision=precision, runtime=runtime, threads=threads)
         self.plan = plan
         self.device, self.runtime, self.precision, self.threads = (

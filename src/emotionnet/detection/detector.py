@@ -9,6 +9,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from .._numbers import as_int
 from ..errors import DetectorError, InvalidInputError
 from ..io.image import ImageSource, load_image
 from ..models.hub import fetch
@@ -86,14 +87,14 @@ class FaceDetector:
             raise InvalidInputError(f"runtime must be 'auto', 'onnxruntime' or 'opencv', got {runtime!r}")
         if not 0.0 <= score_threshold <= 1.0 or not 0.0 <= nms_threshold <= 1.0:
             raise InvalidInputError("score_threshold and nms_threshold must lie in [0, 1]")
-        if isinstance(min_face_size, bool) or not isinstance(min_face_size, int) or min_face_size < 0:
+        if (min_face := as_int(min_face_size)) is None or min_face < 0:  # NumPy ints too
             raise InvalidInputError(f"min_face_size must be an int >= 0, got {min_face_size!r}")
         if max_side is not None and max_side < 32:
             raise InvalidInputError(f"max_side must be at least 32 or None, got {max_side}")
         self.model = model
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
-        self.min_face_size = min_face_size
+        self.min_face_size = min_face
         self.max_side = max_side
         self.runtime = runtime
         self.threads = resolve_threads(threads)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from .._numbers import as_int
 from ..errors import InvalidInputError
 
 MAX_THREADS = 4
@@ -30,9 +31,9 @@ def resolve_threads(threads: int | None = None) -> int:
     1
     """
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        if (count := as_int(threads)) is None or count < 1:
             raise InvalidInputError(f"threads must be None or an int >= 1, got {threads!r}")
-        return threads
+        return count
     env = os.environ.get("OMP_NUM_THREADS", "").strip()
     if env.isdigit() and int(env) >= 1:
         return int(env)

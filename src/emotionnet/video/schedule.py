@@ -3,16 +3,17 @@ of the video options: one rule for ``analyze_video``, ``stream``, the CLI, the l
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from .._numbers import as_finite, as_int
 from ..errors import InvalidInputError
 
 
 def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    number = as_int(value)  # NumPy ints too
+    if number is None or number < 1:
         raise InvalidInputError(f"{name} must be an int >= 1, got {value!r}")
-    return value
+    return number
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,8 @@ class FrameSchedule:
     detect_every: int = 1
 
     def __post_init__(self) -> None:
-        _positive_int("every_n_frames", self.every_n_frames)
-        _positive_int("detect_every", self.detect_every)
+        object.__setattr__(self, "every_n_frames", _positive_int("every_n_frames", self.every_n_frames))
+        object.__setattr__(self, "detect_every", _positive_int("detect_every", self.detect_every))
 
     def analyzes(self, offset: int) -> bool:
         """Whether a frame is analysed.
@@ -63,9 +64,9 @@ def check_tracking(max_faces: object, smoothing: object) -> None:
     Raises:
         InvalidInputError: a value out of range or of the wrong type.
     """
-    if max_faces is not None and (isinstance(max_faces, bool) or not isinstance(max_faces, int) or max_faces < 1):
+    if max_faces is not None and ((count := as_int(max_faces)) is None or count < 1):
         raise InvalidInputError(f"max_faces must be None or an int >= 1, got {max_faces!r}")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
+    if (alpha := as_finite(smoothing)) is None or not 0.0 <= alpha < 1.0:
         raise InvalidInputError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
 
 
@@ -84,11 +85,10 @@ def check_range(start: object, end: object) -> tuple[float, float | None]:
     """
     times = []
     for name, value in (("start", start), ("end", end)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
-        ):
+        seconds = None if value is None else as_finite(value)
+        if value is not None and (seconds is None or seconds < 0):
             raise InvalidInputError(f"{name} must be None or a finite number of seconds >= 0, got {value!r}")
-        times.append(None if value is None else float(value))
+        times.append(seconds)
     t0, t1 = times[0] or 0.0, times[1]
     if t1 is not None and t1 <= t0:
         raise InvalidInputError(f"end ({t1}) must come after start ({t0})")
