@@ -30,13 +30,11 @@ class Classifier:
     """An emotion classifier on one runtime (see :class:`~emotionnet.EmotionRecognizer` for the arguments).
 
     Attributes:
-        device: ``"cpu"``, ``"cuda:0"``, ... as a string.
-        runtime: ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
-        precision: ``"fp32"`` or ``"bf16"``.
-        threads: ONNX Runtime intra-op threads.
-        preprocess: How faces are cut and normalised for this model.
-        labels: Class names in output order.
-        plan: The :class:`~emotionnet.classifier.plan.ClassifierPlan` it was built from.
+        plan: The :class:`~emotionnet.classifier.plan.ClassifierPlan` it was built from; its
+            ``device``, ``runtime``, ``precision``, ``threads``, ``preprocess`` and ``labels``
+            are copied onto the classifier.
+        batch_size: Faces per forward pass.
+        tta: ``"none"``, ``"flip"`` or ``"tencrop"``.
     """
 
     def __init__(
