@@ -55,6 +55,17 @@ def test_bad_configs() -> None:
         create_model("huge")
     with pytest.raises(ValueError, match="4 stage widths"):
         EmotionNet(widths=(8, 8, 8))
+    with pytest.raises(InvalidInputError, match="3 labels for 7 classes"):  # was a bare ValueError
+        EmotionNet(labels=["a", "b", "c"])
+
+
+def test_a_bad_tta_is_our_error() -> None:
+    import numpy as np
+
+    from emotionnet.preprocessing import tta_views
+
+    with pytest.raises(InvalidInputError, match="tta must be"):  # was a bare ValueError
+        tta_views(np.zeros((1, 1, 48, 48), np.float32), "mirror")  # type: ignore[arg-type]
 
 
 def test_unknown_model_names(tmp_path: Path) -> None:
