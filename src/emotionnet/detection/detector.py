@@ -51,8 +51,8 @@ class FaceDetector:
             scale where a face of this size is 32 px (YuNet; 24 px Haar), the size from which it
             finds faces reliably, in tiles of 1280 px when that is larger than ``max_side``
             (:mod:`emotionnet.detection.pyramid`). Never upscaled: on an image where this is
-            under 32 px, YuNet runs at full size. A larger value is faster: on a 12 MP photo,
-            16 finds 24 px faces in about 0.4 s, 64 in a tenth of that (docs/detectors.md).
+            under 32 px, YuNet runs at full size. A larger value is faster: on a 12 MP photo
+            on 2 cores, 16 takes about 1.2 s and 64 about 0.3 s (docs/detectors.md).
             0 makes no promise: one pass at ``max_side``.
         max_side: The longest side of the whole-image pass, which finds the large faces (boxes
             are mapped back to the input's pixels); tiles are this or :data:`TILE_SIDE`, the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import sys
@@ -64,8 +65,10 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     return dev
 
 
+@functools.lru_cache(maxsize=16)
 def fast_bf16(device: torch.device) -> bool:
-    """Whether bfloat16 autocast is likely faster than fp32 on ``device``.
+    """Whether bfloat16 autocast is likely faster than fp32 on ``device`` (asked once per device:
+    training asks at every step).
 
     Args:
         device: The device the model runs on.
