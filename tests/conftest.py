@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 
@@ -83,3 +85,36 @@ def ctrl_c_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+FERPLUS_CSV_COLUMNS = [
+    "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF"
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small FER2013-layout folder with ferplus.csv: 7 classes x (16 train, 4 PublicTest,
+    4 PrivateTest) 48x48 JPEGs with class-dependent patterns."""
+    from emotionnet.labels import EMOTIONS
+    from emotionnet.training.ferplus import FERPLUS_COLUMNS
+
+    root = tmp_path_factory.mktemp("fer")
+    rng = np.random.default_rng(0)
+    rows = ["path," + ",".join(FERPLUS_CSV_COLUMNS) + ",same_image_in_train,votes_uncertain"]
+    for label, emotion in enumerate(EMOTIONS):
+        for folder, prefix, n in (("train", "Training", 16), ("test", "PublicTest", 4), ("test", "PrivateTest", 4)):
+            d = root / folder / emotion.value
+            d.mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                img = rng.integers(0, 60, (48, 48), dtype=np.uint8)
+                img[label * 6 : label * 6 + 6] = 255
+                cv2.imwrite(str(d / f"{prefix}_{label}{i:03d}.jpg"), img)
+                votes = [0] * 10  # FER+ order; 7 of 10 for the image's own emotion, the rest spread
+                votes[FERPLUS_CSV_COLUMNS.index(FERPLUS_COLUMNS[label])] = 7
+                votes[int(rng.integers(0, 9))] += 3
+                rows.append(
+                    f"{folder}/{emotion.value}/{prefix}_{label}{i:03d}.jpg," + ",".join(map(str, votes)) + ",0,0"
+                )
+    (root / "ferplus.csv").write_text("\n".join(rows) + "\n")
+    return root

@@ -17,42 +17,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import popen_ctrl_c
+from conftest import FERPLUS_CSV_COLUMNS, popen_ctrl_c
 from emotionnet.cli import main
 from emotionnet.errors import DatasetError
-from emotionnet.labels import EMOTIONS
 from emotionnet.models.pretrained import load_model
 from emotionnet.training.cache import DamagedCacheWarning, write_cache
 from emotionnet.training.data import load_split
-from emotionnet.training.ferplus import FERPLUS_COLUMNS, read_votes, soft_targets
-
-FERPLUS_CSV_COLUMNS = [
-    "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF"
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def fer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """7 classes x (16 train, 4 PublicTest, 4 PrivateTest) 48x48 JPEGs with class-dependent patterns."""
-    root = tmp_path_factory.mktemp("fer")
-    rng = np.random.default_rng(0)
-    rows = ["path," + ",".join(FERPLUS_CSV_COLUMNS) + ",same_image_in_train,votes_uncertain"]
-    for label, emotion in enumerate(EMOTIONS):
-        for folder, prefix, n in (("train", "Training", 16), ("test", "PublicTest", 4), ("test", "PrivateTest", 4)):
-            d = root / folder / emotion.value
-            d.mkdir(parents=True, exist_ok=True)
-            for i in range(n):
-                img = rng.integers(0, 60, (48, 48), dtype=np.uint8)
-                img[label * 6 : label * 6 + 6] = 255
-                cv2.imwrite(str(d / f"{prefix}_{label}{i:03d}.jpg"), img)
-                votes = [0] * 10  # FER+ order; 7 of 10 for the image's own emotion, the rest spread
-                votes[FERPLUS_CSV_COLUMNS.index(FERPLUS_COLUMNS[label])] = 7
-                votes[int(rng.integers(0, 9))] += 3
-                rows.append(
-                    f"{folder}/{emotion.value}/{prefix}_{label}{i:03d}.jpg," + ",".join(map(str, votes)) + ",0,0"
-                )
-    (root / "ferplus.csv").write_text("\n".join(rows) + "\n")
-    return root
+from emotionnet.training.ferplus import read_votes, soft_targets
 
 
 def _train(fer_dir: Path, out: Path, *extra: str) -> int:
@@ -314,12 +285,36 @@ def test_bad_data_and_values_are_one_error_line(
         ), module
 
 
-@pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "paper"])
+@pytest.mark.parametrize("config", ["tiny", "compact", "slim", "narrow", "wide", "paper"])
 def test_every_config_trains_one_step(fer_dir: Path, tmp_path: Path, config: str) -> None:
     args = ["--epochs", "1", "--limit", "8", "--batch-size", "8", "--config", config]
     assert _train(fer_dir, tmp_path / config, *args) == 0
     saved = json.loads((tmp_path / config / "best" / "config.json").read_text())
-    assert saved["preprocess"]["size"] == saved["input_size"] == (40 if config == "paper" else 48)
+    assert saved["preprocess"]["size"] == saved["input_size"] == (40 if config in ("wide", "paper") else 48)
+
+
+@pytest.mark.slow
+def test_wide_script_chains_its_three_schedules_and_resumes(fer_dir: Path, tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_wide.sh"
+    runs = tmp_path / "runs"
+    env = {**os.environ, "DATA": str(fer_dir), "RUNS": str(runs), "CACHE": str(tmp_path / "cache")}
+    env |= {"OMP_NUM_THREADS": "1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"}
+    smoke = ["--limit", "16", "--epochs", "1", "--batch-size", "8"]
+    done = subprocess.run(["bash", str(script), *smoke], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    stages = ("wide-s0", "wide-s0-ft", "wide-s0-ft2")
+    for stage, init in zip(stages, (None, "wide-s0", "wide-s0-ft")):
+        config = json.loads((runs / stage / "train_config.json").read_text())
+        assert config["config"] == "wide" and (runs / stage / "best" / "model.safetensors").is_file()
+        assert config["init_from"] == (None if init is None else str(runs / init / "best"))
+        assert config["label_smoothing"] == (0.1 if init is None else 0.0)
+    checkpoints = {s: (runs / s / "last.ckpt").read_bytes() for s in stages}
+    (runs / "wide-s0-ft2" / "last.ckpt").unlink()  # as if the session ended during the last schedule
+    shutil.rmtree(runs / "wide-s0-ft2" / "best")
+    done = subprocess.run(["bash", str(script), *smoke], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert all((runs / s / "last.ckpt").read_bytes() == checkpoints[s] for s in stages[:2])  # not trained again
+    assert (runs / "wide-s0-ft2" / "best" / "model.safetensors").is_file()
 
 
 @pytest.mark.slow

@@ -100,6 +100,19 @@ class FacePreprocess:
             faces = faces.unsqueeze(1)
         return (faces.float() / 255.0 - self.mean) / self.std
 
+    def resize(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalised faces ``(N, C, s, s)`` at ``size`` x ``size``, as training resizes them: bilinear
+        with antialiasing (FER2013's 48 px faces for the 40 px ``wide`` and ``paper`` networks).
+
+        Args:
+            x: Normalised faces as a float torch tensor; returned as they are when ``s == size``.
+        """
+        if x.shape[-1] == self.size and x.shape[-2] == self.size:
+            return x
+        from torch.nn.functional import interpolate
+
+        return interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
+
     def normalize_array(self, faces: np.ndarray) -> np.ndarray:
         """:meth:`normalize` in NumPy: uint8 ``(N, S, S)`` -> float32 ``(N, 1, S, S)``.
 

@@ -175,11 +175,10 @@ def quantize_int8(model: EmotionNet, path: str | os.PathLike, calibration: np.nd
         raise MissingDependencyError('quantize_int8() needs the onnx package: pip install "emotionnet[onnx]"') from exc
     import tempfile
 
-    x = model.preprocess.normalize(torch.from_numpy(calibration))
-    if x.shape[-1] != model.input_size:  # as training's inputs: bilinear with antialiasing
-        size = (model.input_size, model.input_size)
-        x = nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
-    faces = x.numpy()
+    faces = model.preprocess.resize(model.preprocess.normalize(torch.from_numpy(calibration))).numpy()
+
+    # Equal batches: the percentile calibrator stacks them (a short last batch crashed it).
+    batch = max(b for b in range(1, min(64, len(faces)) + 1) if len(faces) % b == 0)
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
@@ -188,8 +187,8 @@ def quantize_int8(model: EmotionNet, path: str | os.PathLike, calibration: np.nd
         def get_next(self) -> dict[str, np.ndarray] | None:
             if self.start >= len(faces):
                 return None
-            self.start += 64
-            return {"faces": faces[self.start - 64 : self.start]}
+            self.start += batch
+            return {"faces": faces[self.start - batch : self.start]}
 
     out = check_onnx_output(path)
     with tempfile.TemporaryDirectory() as work, atomic_path(out) as tmp:

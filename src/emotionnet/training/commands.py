@@ -43,6 +43,13 @@ def add_subcommands(sub: Any, formatter_class: type[argparse.HelpFormatter] = ar
     p.add_argument("--tta", default="all", choices=["none", "flip", "tencrop", "all"], help="test-time views")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16 = bfloat16 autocast")
     p.add_argument(
+        "--runtime",
+        default="torch",
+        choices=["torch", "onnxruntime"],
+        help="onnxruntime: the model's shipped ONNX file (the CPU path), or a float32 export of other weights",
+    )
+    p.add_argument("--onnx", metavar="FILE", help="with --runtime onnxruntime: run this .onnx file of --model instead")
+    p.add_argument(
         "--fit-temperature",
         nargs="?",
         const="fer2013",
@@ -141,6 +148,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="MODEL",
         help="start from these weights: an earlier run's best/ directory or a registered name such as default",
+    )
+    parser.add_argument(
+        "--qat",
+        action="store_true",
+        help="quantisation-aware: train through the int8 rounding of export-onnx --int8 (fine-tune a trained "
+        "model with --init-from at a low --lr); PublicTest is scored as the int8 file computes",
     )
     parser.add_argument("--limit", type=int, default=None, help="use only N train/val images (smoke tests)")
     parser.add_argument("--cache-dir", default=None, help="cache decoded images here as .npz")

@@ -40,6 +40,7 @@ class TrainConfig:
     low_res_prob: float = 0.0
     low_res_min: int = 16
     cache_dir: str | None = None
+    qat: bool = False
     preprocess: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:

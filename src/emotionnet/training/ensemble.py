@@ -54,7 +54,5 @@ class Ensemble(nn.Module):
         probs = []
         for m in self.members:
             assert isinstance(m, EmotionNet)
-            size = m.preprocess.size
-            v = x if x.shape[-1] == size else F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-            probs.append(F.softmax(m(v).float() / m.temperature, dim=1))
+            probs.append(F.softmax(m(m.preprocess.resize(x)).float() / m.temperature, dim=1))
         return torch.stack(probs).mean(0).clamp_min(1e-12).log()

@@ -25,12 +25,13 @@ def run(args: argparse.Namespace) -> int:
 
     from .._outputs import atomic_open, atomic_path, check_output
     from ..errors import InvalidInputError, OutputError
-    from ..models.emotionnet import channels_last
+    from ..models.emotionnet import EmotionNet, channels_last
     from ..models.pretrained import load_model
     from .data import load_split
     from .ensemble import Ensemble
     from .evaluate import VIEWS, benchmark_table, confusion_image, evaluate, fit_temperature, predict_logits
     from .ferplus import CSV_NAME, read_votes
+    from .onnx_eval import OnnxNetwork, onnx_network
 
     if args.limit is not None and args.limit < 1:
         raise InvalidInputError(f"--limit must be >= 1, got {args.limit}")
@@ -40,9 +41,18 @@ def run(args: argparse.Namespace) -> int:
             path = check_output(target, kind=kind).resolve()  # before the work, not after it
             if path.exists() and path.is_relative_to(data):
                 raise OutputError(f"{target!r} is a file of the dataset {args.data!r}; write the report elsewhere")
-    members = [channels_last(load_model(m, device=args.device)) for m in args.model]
-    model = members[0] if len(members) == 1 else Ensemble(members)
     name = " + ".join(args.model)
+    model: EmotionNet | Ensemble | OnnxNetwork
+    if args.runtime == "onnxruntime":
+        if len(args.model) > 1 or args.precision == "bf16":
+            raise InvalidInputError("--runtime onnxruntime evaluates one model, in fp32 (no ensemble, no bf16)")
+        model = onnx_network(args.model[0], args.onnx)
+        name += f" on ONNX Runtime ({model.path.name if model.path else 'export'})"
+    elif args.onnx:
+        raise InvalidInputError("--onnx FILE runs on ONNX Runtime: add --runtime onnxruntime")
+    else:
+        members = [channels_last(load_model(m, device=args.device)) for m in args.model]
+        model = members[0] if len(members) == 1 else Ensemble(members)
     faces = load_split(args.data, args.split, args.cache_dir)
     if args.limit:
         pick = torch.randperm(len(faces), generator=torch.Generator().manual_seed(0))[: args.limit]
@@ -73,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{name} - {split} - FER2013 single crop"))
     if args.json:
         meta = {"model": name, "members": args.model, "split": split, "precision": args.precision}
+        meta |= {"runtime": args.runtime, "onnx": args.onnx}
         with atomic_open(args.json, "w", kind="json") as f:
             f.write(json.dumps({**meta, **{k: v.to_dict() for k, v in results.items()}}, indent=2))
     return 0

@@ -16,11 +16,17 @@ from ..models.emotionnet import EmotionNet
 from ..preprocessing import TTA, tta_views
 from .data import FaceSet
 from .ensemble import Ensemble
+from .onnx_eval import OnnxNetwork
 
 
 @torch.inference_mode()
 def predict_logits(
-    model: EmotionNet | Ensemble, faces: FaceSet, *, tta: TTA = "none", batch_size: int = 256, bf16: bool = False
+    model: EmotionNet | Ensemble | OnnxNetwork,
+    faces: FaceSet,
+    *,
+    tta: TTA = "none",
+    batch_size: int = 256,
+    bf16: bool = False,
 ) -> torch.Tensor:
     """Raw logits ``(N, 7)`` of ``model`` on 48x48 FER2013 faces, averaged over TTA views.
 
@@ -37,13 +43,10 @@ def predict_logits(
         bf16: Run under bfloat16 autocast.
     """
     model.eval()
-    device = next(model.parameters()).device
-    size = model.preprocess.size
+    device = next(model.parameters(), torch.zeros(0)).device  # an OnnxNetwork has none: the CPU
     out = []
     for start in range(0, len(faces), batch_size):
-        x = model.preprocess.normalize(faces.images[start : start + batch_size])
-        if x.shape[-1] != size:
-            x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        x = model.preprocess.resize(model.preprocess.normalize(faces.images[start : start + batch_size]))
         views = _views(x, tta)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             logits = torch.stack([model(v.to(device, memory_format=torch.channels_last)).float() for v in views]).mean(
@@ -206,7 +209,7 @@ class Benchmark:
 
 
 def evaluate(
-    model: EmotionNet | Ensemble,
+    model: EmotionNet | Ensemble | OnnxNetwork,
     faces: FaceSet,
     labels: dict[str, torch.Tensor],
     *,

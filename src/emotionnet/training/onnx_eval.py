@@ -1,0 +1,77 @@
+"""An ONNX file (a registry entry's, an int8 candidate) evaluated as ``emotionnet eval`` evaluates networks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..classifier.backends import Backend, OnnxRuntimeBackend
+from ..classifier.plan import build, resolve
+from ..errors import InvalidInputError, ModelNotFoundError
+from ..models.emotionnet import EmotionNet
+from ..runtimes.threads import resolve_threads
+
+
+class OnnxNetwork(nn.Module):
+    """ONNX Runtime behind the interface evaluation reads: ``model(x)`` -> logits, ``.preprocess``,
+    ``.labels``, ``.temperature``.
+
+    The file outputs calibrated probabilities ``p = softmax(z / T)``; this returns ``T * log p``,
+    which is ``z`` up to a constant per face, so top-1, ten-crop averages, the ECE at ``T`` and any
+    temperature fitted on them are the file's own.
+
+    Args:
+        backend: Runs the file: normalised faces ``(N, 1, S, S)`` -> probabilities.
+        like: The network the file was made from (its preprocessing, labels and temperature).
+    """
+
+    def __init__(self, backend: Backend, like: EmotionNet) -> None:
+        super().__init__()
+        self.backend = backend
+        self.preprocess, self.labels, self.temperature = like.preprocess, like.labels, like.temperature
+        self.path = getattr(backend, "path", None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, num_classes)`` up to a constant per face.
+
+        Args:
+            x: Normalised faces ``(N, 1, S, S)``.
+        """
+        probs = self.backend(x.detach().float().cpu().contiguous().numpy())
+        return torch.from_numpy(np.log(np.clip(probs, 1e-12, None)) * np.float32(self.temperature))
+
+
+def onnx_network(model: str, onnx: str | os.PathLike | None = None, threads: int | None = None) -> OnnxNetwork:
+    """``model`` on ONNX Runtime as the CPU path runs it: a registered entry's shipped ONNX file, or
+    a float32 export of other weights; ``onnx`` runs that file instead (e.g. an int8 candidate).
+
+    Args:
+        model: Registered name, directory or Hub repo id.
+        onnx: An ``.onnx`` file made from ``model``'s weights.
+        threads: ONNX Runtime intra-op threads (the thread policy's when ``None``).
+
+    Returns:
+        The :class:`OnnxNetwork`.
+
+    Raises:
+        ModelNotFoundError: ``onnx`` is not a file.
+        InvalidInputError: its input side differs from ``model``'s.
+    """
+    from ..models.pretrained import load_model
+
+    net = load_model(model)
+    if onnx is not None:
+        if not Path(onnx).is_file():
+            raise ModelNotFoundError(f"--onnx {os.fspath(onnx)!r} is not a file")
+        backend: Backend = OnnxRuntimeBackend(Path(onnx), resolve_threads(threads))
+    else:
+        plan = resolve(model, device="cpu", runtime="onnxruntime", precision="fp32", threads=threads)
+        backend = build(plan, lambda: net)
+    side = backend.session.get_inputs()[0].shape[-1] if isinstance(backend, OnnxRuntimeBackend) else None
+    if isinstance(side, int) and side != net.preprocess.size:
+        raise InvalidInputError(f"the ONNX file takes {side} px faces, {model!r} {net.preprocess.size} px")
+    return OnnxNetwork(backend, net)
