@@ -63,8 +63,13 @@ def test_qat_run_exports_int8_that_eval_runs(fer_dir: Path, tmp_path: Path, caps
     assert main(["export-onnx", "--model", str(run / "best"), "--out", str(int8), "--int8", str(fer_dir)]) == 0
     import onnx
 
-    ops = {node.op_type for node in onnx.load(str(int8)).graph.node}
-    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    graph = onnx.load(str(int8)).graph
+    dequantised = {o for n in graph.node if n.op_type == "DequantizeLinear" for o in n.output}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    assert len(convs) == 8 and all(c.input[1] in dequantised for c in convs[1:])  # int8 weights
+    assert convs[0].input[1] not in dequantised  # float: int16 pair sums saturate there without VNNI
+    norms = [n for n in graph.node if n.op_type == "BatchNormalization"]
+    assert norms and all(i not in dequantised for n in norms for i in n.input[1:])  # per-channel scales kept
     reports = {}
     for runtime, extra in (("torch", []), ("onnx-fp32", ["--runtime", "onnxruntime"])):
         out = tmp_path / f"{runtime}.json"

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         model, faces, labels, views=views, temperature=temperature, bf16=bf16, progress=not args.no_progress
     )
     split = "PrivateTest" if args.split == "test" else "PublicTest"
-    print(f"{name} on {split}, precision={args.precision}")
+    print(f"{name} on {split}" + ("" if args.runtime == "onnxruntime" else f", precision={args.precision}"))
     print(benchmark_table(results))
     if "FER+" not in labels:
         print(f"(no FER+ column: {Path(args.data) / CSV_NAME} not found)")
