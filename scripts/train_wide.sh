@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# EmotionNet `wide` (issue 25) on this project's CPUs: the default's three schedules, one after the
-# other, each resumed from its last finished epoch. Run it again after any interruption (a session's
+# EmotionNet `wide` (issue 25) on this project's CPUs: the default's three schedules, then the FER+
+# fine-tune, one after the other, each resumed from its last finished epoch. Run it again after any interruption (a session's
 # end, a kill, Ctrl-C): a finished stage only reloads its data and returns, so the chain goes on
 # where it stopped. Pause it with kill -STOP / kill -CONT while tests or timings run.
 #
@@ -29,4 +29,7 @@ stage() {  # stage NAME TRAIN-OPTIONS...: train (resuming if the run folder hold
 stage wide-s0 --epochs 80 --lr 0.1 --seed 0 "$@"
 stage wide-s0-ft --epochs 40 --lr 0.02 --label-smoothing 0 --init-from "$RUNS/wide-s0/best" --seed 1 "$@"
 stage wide-s0-ft2 --epochs 20 --lr 0.01 --label-smoothing 0 --init-from "$RUNS/wide-s0-ft/best" --seed 2 "$@"
+# The FER+ entry from the finished trunk, as emotionnet_compact.ferplus was made from the default.
+stage wide-s0-ferplus --targets ferplus --epochs 25 --lr 0.02 --label-smoothing 0 \
+  --init-from "$RUNS/wide-s0-ft2/best" --seed 3 "$@"
 tail -n 3 "$RUNS"/wide-s0*.log
