@@ -333,8 +333,11 @@ def test_gpu_script_runs_on_the_cpu(fer_dir: Path, tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-3000:]
 
     call("--limit", "16", "--epochs", "1", "--batch-size", "8")
-    teachers = ("teacher-s1", "teacher-mix", "teacher-s2")
-    for run in ("paper", *teachers):
+    teachers = ("wide-s0-ft2", "wide-s0-ferplus", "teacher-s1", "teacher-mix", "teacher-s2")  # fp16 in OUT
+    assert json.loads((runs / "wide-s0-ferplus" / "train_config.json").read_text())["init_from"] == str(
+        runs / "wide-s0-ft2" / "best"
+    )
+    for run in ("paper", "wide-s0", "wide-s0-ft", *teachers):
         assert (runs / run / "best" / "model.safetensors").is_file()
     returned = sorted(p for p in out.rglob("*") if p.is_file())
     assert len(returned) <= 8 and all(p.stat().st_size <= 16 << 20 for p in returned)  # a device call's limits
