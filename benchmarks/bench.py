@@ -1,6 +1,9 @@
 """emotionnet speed and memory on this machine: prints a table and writes JSON + markdown.
 
-Usage: python benchmarks/bench.py [--out benchmarks/results] [--repeats 5]
+Usage: python benchmarks/bench.py [--out benchmarks/results] [--repeats 5] [--model NAME ...]
+
+``--model NAME`` adds that model (a registered name, ``local-dir:`` folder or Hub repo) on its
+default runtime as one more backend: its classifier and end-to-end rows beside today's default.
 
 Each backend is measured in a fresh interpreter holding only its own recognizer (as an application
 would); each figure is the median of several timed runs after warm-up, and then the median over
@@ -96,9 +99,11 @@ def measure_backend(label: str, repeats: int) -> dict[str, float]:
     For ``"default"`` also the detector alone on both YuNet runtimes, end to end with
     ``min_face_size=50`` (the `fer` package's default smallest face), and the Pexels video.
     """
-    rec = EmotionRecognizer(device="cpu", **BACKENDS[label])  # type: ignore[arg-type]
+    options = {"model": label.removeprefix("model ")} if label.startswith("model ") else BACKENDS[label]
+    rec = EmotionRecognizer(device="cpu", **options)  # type: ignore[arg-type]
     out: dict[str, float] = {}
-    crops = np.random.default_rng(0).integers(0, 255, (256, 48, 48), dtype=np.uint8)
+    side = rec.preprocess.size
+    crops = np.random.default_rng(0).integers(0, 255, (256, side, side), dtype=np.uint8)
     for batch in (1, 8, 64, 256):
         x = crops[:batch]
         out[f"batch {batch}"] = timed(lambda x=x: rec.predict_proba(x), repeats * (4 if batch < 64 else 1))
@@ -133,13 +138,15 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3, help="fresh processes per backend, interleaved")
-    parser.add_argument("--worker", choices=list(BACKENDS), help=argparse.SUPPRESS)
+    parser.add_argument("--model", nargs="+", default=[], metavar="NAME", help="more models to measure")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(measure_backend(args.worker, args.repeats)))
         return
     needs_export = ("opencv dnn",)
     labels = [b for b in BACKENDS if b not in needs_export or onnx_export_available()]
+    labels += [f"model {name}" for name in args.model]
     rounds = [{label: in_fresh_process(label, args.repeats) for label in labels} for _ in range(args.rounds)]
     times = {
         label: {key: statistics.median(r[label][key] for r in rounds) for key in rounds[0][label]} for label in labels
@@ -165,6 +172,8 @@ def main() -> None:
         for label in labels:
             t = times[label][f"{n} face(s)"]
             note = f"{t * 1e3:.1f} ms/frame; {spread(label, f'{n} face(s)', 1)}"
+            if label.startswith("model "):
+                note += f"; x{t / default[f'{n} face(s)']:.2f} the default's time"
             rows.append((f"end to end, 640x480, {n} face(s), {label}", 1 / t, "frames/s", note))
     for n in (1, 4):
         t = default[f"{n} face(s), min face 50"]

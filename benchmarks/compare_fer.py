@@ -1,6 +1,6 @@
 """emotionnet against the `fer` package in the same run: accuracy, faces/s, end-to-end ms per frame.
 
-Usage: python benchmarks/compare_fer.py [--data ../shared/data/fer2013] [--frames 40] [--rounds 3]
+Usage: python benchmarks/compare_fer.py [--data ../shared/data/fer2013] [--frames 40] [--rounds 3] [--model NAME]
 
 `fer` is installed into its own virtual environment (benchmarks/.fer-venv) on first use, with
 --no-deps (its facenet-pytorch dependency pins an old CUDA torch) plus tensorflow-cpu and the rest it
@@ -93,6 +93,9 @@ def run_fer(python: Path, job: Path) -> dict:  # type: ignore[type-arg]
 def run_ours(recognizers: dict[str, EmotionRecognizer], crops: np.ndarray, frames: dict) -> dict:  # type: ignore[type-arg]
     """Seconds for all crops, and median ms per frame (with faces found) per recognizer and frame set."""
     rec = recognizers["default"]
+    side = rec.preprocess.size
+    if crops.shape[-1] != side:  # FER2013's 48 px crops for a 40 px network, shrunk as the pipeline shrinks faces
+        crops = np.stack([cv2.resize(c, (side, side), interpolation=cv2.INTER_AREA) for c in crops])
     rec.predict_proba(crops[:64])
     t = time.perf_counter()
     pred = rec.predict_proba(crops).argmax(1)
@@ -124,6 +127,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=40, help="frames per end-to-end measurement")
     parser.add_argument("--rounds", type=int, default=3, help="fer and emotionnet measured alternately, medians")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--model", default="default", help="the emotionnet model to compare (registered name, ...)")
     args = parser.parse_args()
     python = ensure_fer_venv()
     test = load_split(args.data, "test")
@@ -135,8 +139,8 @@ def main() -> None:
         "video": video,
     }
     recognizers = {
-        "default": EmotionRecognizer(device="cpu"),
-        "min face 50": EmotionRecognizer(device="cpu", detector=FaceDetector(min_face_size=50)),
+        "default": EmotionRecognizer(args.model, device="cpu"),
+        "min face 50": EmotionRecognizer(args.model, device="cpu", detector=FaceDetector(min_face_size=50)),
     }
     crops = test.images.numpy()
     fers, ours = [], []
@@ -205,7 +209,7 @@ def main() -> None:
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     rec = recognizers["default"]
     head = (
-        f"torch threads {torch.get_num_threads()}; emotionnet classifier backend {rec.runtime!r}, "
+        f"torch threads {torch.get_num_threads()}; emotionnet model {args.model!r} on {rec.runtime!r}, "
         f"YuNet runtime {rec.detector.runtime!r}; fer 25.10.3 (Haar, min face 50 px, + TFLite mini-Xception); "
         f"median of {args.rounds} alternating rounds"
     )
