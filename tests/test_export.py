@@ -75,3 +75,23 @@ def test_int8_of_a_40_px_network_calibrates_on_48_px_faces(tmp_path: Path) -> No
     path = quantize_int8(model, tmp_path / "int8.onnx", faces)  # fed 48 px to a 40 px input before
     x = np.random.default_rng(1).standard_normal((4, 1, 40, 40)).astype(np.float32)
     assert cpu_session(path, 1).run(None, {"faces": x})[0].shape == (4, 7)
+
+
+def test_a_40_px_network_runs_through_the_recognizer_on_every_runtime(tmp_path: Path) -> None:
+    """What `wide` will need as an entry: faces cut at 40 px, the same probabilities on each runtime."""
+    from conftest import ASTRONAUT
+    from emotionnet import EmotionRecognizer
+
+    torch.manual_seed(0)
+    model = create_model("tiny", input_size=40, temperature=1.5).eval()
+    model.save_pretrained(tmp_path / "m40")
+    results = {}
+    for runtime in ("torch", "onnxruntime", "opencv"):
+        rec = EmotionRecognizer(f"local-dir:{tmp_path / 'm40'}", device="cpu", runtime=runtime, precision="fp32")
+        assert rec.preprocess.size == 40 and rec.runtime == runtime
+        (face,) = rec.predict(ASTRONAUT)
+        results[runtime] = np.array(list(face.probabilities.values()))
+        crops = np.random.default_rng(0).integers(0, 256, (3, 40, 40), dtype=np.uint8)
+        assert rec.predict_proba(crops).shape == (3, 7)
+    assert np.allclose(results["torch"], results["onnxruntime"], atol=1e-4)
+    assert np.allclose(results["torch"], results["opencv"], atol=1e-4)
