@@ -70,6 +70,14 @@ class QuantisedLayer(nn.Module):
         self.outputs = _RangeQuant()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's output as int8 arithmetic would give it.
+
+        Args:
+            x: The layer's input (float).
+
+        Returns:
+            Its output, rounded to the observed range's uint8 steps.
+        """
         weight = _rounded_weight(self.layer.weight)
         x = self.inputs(x)
         if isinstance(self.layer, nn.Conv2d):
@@ -96,7 +104,11 @@ def quantise(model: EmotionNet) -> EmotionNet:
 
 
 def is_quantised(model: nn.Module) -> bool:
-    """Whether ``model`` holds :class:`QuantisedLayer` wrappers."""
+    """Whether ``model`` holds :class:`QuantisedLayer` wrappers.
+
+    Args:
+        model: Any torch module.
+    """
     return any(isinstance(m, QuantisedLayer) for m in model.modules())
 
 
