@@ -12,8 +12,7 @@ from torch import nn
 from ..classifier.backends import Backend, OnnxRuntimeBackend
 from ..classifier.plan import build, resolve
 from ..errors import InvalidInputError, ModelNotFoundError
-from ..models.emotionnet import EmotionNet
-from ..runtimes.threads import resolve_threads
+from ..preprocessing import FacePreprocess
 
 
 class OnnxNetwork(nn.Module):
@@ -26,13 +25,17 @@ class OnnxNetwork(nn.Module):
 
     Args:
         backend: Runs the file: normalised faces ``(N, 1, S, S)`` -> probabilities.
-        like: The network the file was made from (its preprocessing, labels and temperature).
+        preprocess: How the file's network wants faces.
+        labels: Its class names in output order.
+        temperature: The temperature inside the file.
     """
 
-    def __init__(self, backend: Backend, like: EmotionNet) -> None:
+    def __init__(
+        self, backend: Backend, preprocess: FacePreprocess, labels: tuple[str, ...], temperature: float
+    ) -> None:
         super().__init__()
         self.backend = backend
-        self.preprocess, self.labels, self.temperature = like.preprocess, like.labels, like.temperature
+        self.preprocess, self.labels, self.temperature = preprocess, labels, temperature
         self.path = getattr(backend, "path", None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -61,17 +64,18 @@ def onnx_network(model: str, onnx: str | os.PathLike | None = None, threads: int
         ModelNotFoundError: ``onnx`` is not a file.
         InvalidInputError: its input side differs from ``model``'s.
     """
-    from ..models.pretrained import load_model
-
-    net = load_model(model)
+    plan = resolve(model, device="cpu", runtime="onnxruntime", precision="fp32", threads=threads)  # loads once
+    net = plan.network  # None when the plan runs the entry's shipped file
     if onnx is not None:
         if not Path(onnx).is_file():
             raise ModelNotFoundError(f"--onnx {os.fspath(onnx)!r} is not a file")
-        backend: Backend = OnnxRuntimeBackend(Path(onnx), resolve_threads(threads))
+        backend: OnnxRuntimeBackend = OnnxRuntimeBackend(Path(onnx), plan.threads)
     else:
-        plan = resolve(model, device="cpu", runtime="onnxruntime", precision="fp32", threads=threads)
-        backend = build(plan, lambda: net)
-    side = backend.session.get_inputs()[0].shape[-1] if isinstance(backend, OnnxRuntimeBackend) else None
-    if isinstance(side, int) and side != net.preprocess.size:
-        raise InvalidInputError(f"the ONNX file takes {side} px faces, {model!r} {net.preprocess.size} px")
-    return OnnxNetwork(backend, net)
+        built = build(plan, lambda: plan.network)  # type: ignore[arg-type,return-value]
+        assert isinstance(built, OnnxRuntimeBackend)  # runtime="onnxruntime"; network is set when it exports
+        backend = built
+    side = backend.session.get_inputs()[0].shape[-1]
+    if isinstance(side, int) and side != plan.preprocess.size:
+        raise InvalidInputError(f"the ONNX file takes {side} px faces, {model!r} {plan.preprocess.size} px")
+    temperature = net.temperature if net is not None else plan.entry.temperature if plan.entry else 1.0
+    return OnnxNetwork(backend, plan.preprocess, plan.labels, temperature)
