@@ -30,7 +30,7 @@ ASTRONAUT = ROOT / "examples" / "images" / "astronaut.png"
 PEXELS = ROOT / "examples" / "videos" / "WolfgangLanger_Pexels.mp4"
 
 CONFIGS: dict[str, dict[str, object]] = {  # label -> EmotionRecognizer keyword arguments
-    "default (onnxruntime fp32)": {},
+    "default": {},
     "default, threads=1": {"threads": 1},
     "torch bf16 (0.1.0 default)": {"runtime": "torch", "precision": "bf16"},
     "torch bf16, torch.set_num_threads(1)": {"runtime": "torch", "precision": "bf16", "torch_threads": 1},

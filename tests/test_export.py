@@ -66,6 +66,36 @@ def test_half_storage_and_int8_files(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary files left
 
 
+def test_int8_batchnorms_are_per_channel_depthwise_convolutions(tmp_path: Path) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from emotionnet.models.export import _batchnorms_as_convs, quantize_int8
+
+    torch.manual_seed(0)
+    model = create_model("tiny").eval()
+    for bn in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # trained-looking statistics
+        bn.running_mean.uniform_(-0.5, 0.5), bn.running_var.uniform_(0.2, 3.0)  # type: ignore[union-attr]
+        bn.weight.data.uniform_(-1.5, 1.5), bn.bias.data.uniform_(-0.5, 0.5)
+    x = torch.randn(4, 1, 48, 48)
+    as_convs = _batchnorms_as_convs(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in as_convs.modules())
+    with torch.inference_mode():
+        torch.testing.assert_close(as_convs(x), model(x), atol=1e-5, rtol=1e-4)
+    faces = np.random.default_rng(0).integers(0, 256, (64, 48, 48), dtype=np.uint8)
+    graph = onnx.load(str(quantize_int8(model, tmp_path / "int8.onnx", faces))).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    weight_scale = {
+        n.output[0]: inits[n.input[1]] for n in graph.node if n.op_type == "DequantizeLinear" and n.input[0] in inits
+    }
+    depthwise = [
+        n for n in graph.node if n.op_type == "Conv" and any(a.name == "group" and a.i > 1 for a in n.attribute)
+    ]
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert len(depthwise) == len(norms) and not [n for n in graph.node if n.op_type == "BatchNormalization"]
+    assert [weight_scale[n.input[1]].size for n in depthwise] == [bn.num_features for bn in norms]  # one per channel
+
+
 def test_int8_of_a_40_px_network_calibrates_on_48_px_faces(tmp_path: Path) -> None:
     from emotionnet.models.export import quantize_int8
     from emotionnet.runtimes.ort import cpu_session

@@ -65,11 +65,10 @@ def test_qat_run_exports_int8_that_eval_runs(fer_dir: Path, tmp_path: Path, caps
 
     graph = onnx.load(str(int8)).graph
     dequantised = {o for n in graph.node if n.op_type == "DequantizeLinear" for o in n.output}
-    convs = [n for n in graph.node if n.op_type == "Conv"]
-    assert len(convs) == 8 and all(c.input[1] in dequantised for c in convs[1:])  # int8 weights
+    convs = [n for n in graph.node if n.op_type == "Conv"]  # 8 convolutions, 8 BatchNorms as 1x1 depthwise ones
+    assert len(convs) == 16 and all(c.input[1] in dequantised for c in convs[1:])  # int8 weights
     assert convs[0].input[1] not in dequantised  # float: int16 pair sums saturate there without VNNI
-    norms = [n for n in graph.node if n.op_type == "BatchNormalization"]
-    assert norms and all(i not in dequantised for n in norms for i in n.input[1:])  # per-channel scales kept
+    assert not [n for n in graph.node if n.op_type == "BatchNormalization"]
     reports = {}
     for runtime, extra in (("torch", []), ("onnx-fp32", ["--runtime", "onnxruntime"])):
         out = tmp_path / f"{runtime}.json"
@@ -81,6 +80,8 @@ def test_qat_run_exports_int8_that_eval_runs(fer_dir: Path, tmp_path: Path, caps
     reports["int8"] = json.loads((tmp_path / "int8.json").read_text())
     assert "on ONNX Runtime (qat-int8.onnx)" in capsys.readouterr().out
     assert reports["int8"]["runtime"] == "onnxruntime" and reports["int8"]["onnx"] == str(int8)
+    assert reports["int8"]["precision"] is None  # the file's own arithmetic, not a flag's
+    assert (reports["torch"]["precision"], reports["onnx-fp32"]["precision"]) == ("fp32", "fp32")
     fp32, torch_report = reports["onnx-fp32"]["FER2013"], reports["torch"]["FER2013"]
     assert fp32["confusion"] == torch_report["confusion"]  # the float export predicts as torch does
     assert abs(fp32["ece"] - torch_report["ece"]) < 1e-3  # the same probabilities
@@ -88,5 +89,9 @@ def test_qat_run_exports_int8_that_eval_runs(fer_dir: Path, tmp_path: Path, caps
     assert main([*args, "--onnx", str(int8)]) == 2  # --onnx without --runtime onnxruntime
     assert main([*args, "--runtime", "onnxruntime", "--precision", "bf16"]) == 2
     assert main([*args, "--runtime", "onnxruntime", "--onnx", str(tmp_path / "none.onnx")]) == 1
+    assert main([*args, "--precision", "int8"]) == 2  # int8 is a shipped ONNX file's: not on torch
+    assert main([*args, "--runtime", "onnxruntime", "--precision", "int8"]) == 2  # this run ships none
+    assert main([*args, "--runtime", "onnxruntime", "--onnx", str(int8), "--precision", "fp32"]) == 2
     err = capsys.readouterr().err
     assert "add --runtime onnxruntime" in err and "no bf16" in err and "is not a file" in err
+    assert "--precision int8 runs" in err and "precision='int8' runs only" in err and "own precision" in err

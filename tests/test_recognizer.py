@@ -138,13 +138,13 @@ def test_tta_gives_what_eval_measures(tta: str) -> None:
 
     faces = np.random.default_rng(0).integers(0, 256, (6, 48, 48), dtype=np.uint8)
     faces[:3] = cv2.resize(cv2.imread(str(ASTRONAUT), cv2.IMREAD_GRAYSCALE)[60:180, 170:280], (48, 48))
-    recognizer = EmotionRecognizer(device="cpu", detector=None, tta=tta)  # type: ignore[arg-type]
+    recognizer = EmotionRecognizer(device="cpu", detector=None, tta=tta, precision="fp32")  # type: ignore[arg-type]
     got = recognizer.predict_proba(faces)
     model = load_model("default", device="cpu")
     logits = predict_logits(model, FaceSet(torch.from_numpy(faces), torch.zeros(6, dtype=torch.long), ()), tta=tta)
     want = torch.softmax(logits / model.temperature, dim=1).numpy()
     np.testing.assert_allclose(got, want, atol=1e-4)
-    plain = EmotionRecognizer(device="cpu", detector=None).predict_proba(faces)
+    plain = EmotionRecognizer(device="cpu", detector=None, precision="fp32").predict_proba(faces)
     assert np.abs(got - plain).max() > 1e-3  # the views changed something
 
 

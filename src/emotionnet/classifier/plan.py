@@ -25,7 +25,7 @@ from .backends import Backend, OnnxRuntimeBackend, OpenCVBackend, RuntimeName, c
 if TYPE_CHECKING:
     from ..models.emotionnet import EmotionNet
 
-Precision = Literal["auto", "fp32", "bf16"]
+Precision = Literal["auto", "fp32", "bf16", "int8"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ClassifierPlan:
     Attributes:
         device: ``"cpu"``, ``"cuda:0"``, ... as a string.
         runtime: ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
-        precision: ``"fp32"`` or ``"bf16"``.
+        precision: ``"fp32"``, ``"bf16"`` or ``"int8"`` (the shipped int8 ONNX file).
         threads: ONNX Runtime intra-op threads.
         preprocess: How faces are cut and normalised for this model.
         labels: Class names in output order.
@@ -46,7 +46,7 @@ class ClassifierPlan:
 
     device: str
     runtime: RuntimeName
-    precision: Literal["fp32", "bf16"]
+    precision: Literal["fp32", "bf16", "int8"]
     threads: int
     preprocess: FacePreprocess
     labels: tuple[str, ...]
@@ -64,14 +64,15 @@ def resolve(
     runtime: RuntimeName = "auto",
     threads: int | None = None,
 ) -> ClassifierPlan:
-    """The plan for a model spec: the ONNX Runtime path when a registered model ships an ONNX file
-    and runs on a CPU in fp32; else the torch network, loaded, and the runtime and precision for it.
+    """The plan for a model spec: the ONNX Runtime path when a registered model ships an ONNX file,
+    runs on a CPU and ``precision`` is ``"auto"`` or the file's; else the torch network, loaded, and
+    the runtime and precision for it.
 
     Args:
         model: As :class:`~emotionnet.EmotionRecognizer` takes it.
         device: As :class:`~emotionnet.EmotionRecognizer` takes it.
         revision: Hub revision when ``model`` is a repo id.
-        precision: ``"auto"``, ``"fp32"`` or ``"bf16"``.
+        precision: ``"auto"``, ``"fp32"``, ``"bf16"`` or ``"int8"``.
         runtime: ``"auto"``, ``"onnxruntime"``, ``"torch"`` or ``"opencv"``.
         threads: ONNX Runtime intra-op threads; ``None`` follows the thread policy.
 
@@ -79,19 +80,33 @@ def resolve(
         The :class:`ClassifierPlan`.
 
     Raises:
-        InvalidInputError: a precision or runtime that cannot run here.
+        InvalidInputError: a precision or runtime that cannot run here (``"int8"`` runs only a
+            registered model's shipped int8 ONNX file, on a CPU, with ONNX Runtime).
         MissingDependencyError: an ONNX runtime needs an export and ``onnx`` is not installed.
     """
-    if precision not in ("auto", "fp32", "bf16"):
-        raise InvalidInputError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
+    if precision not in ("auto", "fp32", "bf16", "int8"):
+        raise InvalidInputError(f"precision must be 'auto', 'fp32', 'bf16' or 'int8', got {precision!r}")
     n_threads = resolve_threads(threads)
     entry = _registered(model)
     on_cpu = device == "cpu" or (device == "auto" and cpu_only_machine())
-    if on_cpu and runtime in ("auto", "onnxruntime") and precision in ("auto", "fp32") and entry and entry.onnx:
+    if (
+        on_cpu
+        and runtime in ("auto", "onnxruntime")
+        and entry is not None
+        and entry.onnx is not None
+        and precision in ("auto", entry.onnx_precision)
+    ):
         check_runtime(runtime, "cpu", needs_export=False)
         onnx = fetch(entry.onnx)
         return ClassifierPlan(
-            "cpu", "onnxruntime", "fp32", n_threads, entry.preprocess, tuple(entry.labels), entry, onnx
+            "cpu", "onnxruntime", entry.onnx_precision, n_threads, entry.preprocess, tuple(entry.labels), entry, onnx
+        )
+    if precision == "int8":
+        what = repr(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else type(model).__name__
+        raise InvalidInputError(
+            "precision='int8' runs only the int8 ONNX file a registered model ships, on a CPU with ONNX Runtime "
+            f"(device 'cpu', runtime 'auto' or 'onnxruntime'); got {what}, device={device!r}, runtime={runtime!r}. "
+            "`emotionnet export-onnx --int8` writes one for other weights."
         )
     from ..models.emotionnet import EmotionNet
     from ..models.pretrained import load_model

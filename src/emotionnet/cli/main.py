@@ -24,7 +24,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     runtimes = ["auto", "torch", "onnxruntime", "opencv"]
     p.add_argument("--runtime", default="auto", choices=runtimes, help="who runs the classifier")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="classifier precision")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "int8"], help="classifier precision")
     p.add_argument(
         "--threads",
         type=_positive_int,

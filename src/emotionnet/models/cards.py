@@ -12,17 +12,19 @@ def model_table() -> str:
     """The markdown table of registered models that docs/models.md shows (a test keeps them equal)."""
     head = (
         "| model | params | FER2013 PrivateTest | + flip | + ten-crop | FER+ PrivateTest | + ten-crop "
-        "| disgust recall | ECE, own labels (T) | files |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "| disgust recall | ECE, own labels (T) | CPU file, own labels | files |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     )
     rows = []
     for name in list_models():
         e = get_model_entry(name)
         m = e.metrics
         where = "bundled" if e.weights.bundled else f"{e.weights.repo_id}@{(e.weights.revision or '')[:8]}"
-        onnx = f" + ONNX {e.onnx.size / 1e6:.1f} MB" if e.onnx else ""
+        onnx = f" + ONNX {e.onnx_precision} {e.onnx.size / 1e6:.1f} MB" if e.onnx else ""
         own = "privatetest_ece_calibrated" in m  # a model's calibration is against the labels it learnt
         ece = "privatetest_ece_calibrated" if own else "privatetest_ferplus_ece_calibrated"
+        cpu = "privatetest_acc" if own else "privatetest_ferplus_acc"  # the shipped ONNX file's, single crop
+        cpu += "_int8" if e.onnx_precision == "int8" else ""
 
         def pct(key: str, m: dict[str, float] = m) -> str:
             return f"{m[key]:.2%}" if key in m else "n/a"
@@ -32,6 +34,7 @@ def model_table() -> str:
             f"{pct('privatetest_acc')} | {pct('privatetest_acc_flip')} | {pct('privatetest_acc_tencrop')} | "
             f"{pct('privatetest_ferplus_acc')} | {pct('privatetest_ferplus_acc_tencrop')} | "
             f"{pct('privatetest_recall_disgust')} | {pct(ece)} ({e.temperature:.2f}) | "
+            f"{pct(cpu) + ' ' + e.onnx_precision if e.onnx else 'n/a'} | "
             f"{where}, {e.weights.size / 1e6:.1f} MB{onnx}, sha256 `{e.weights.sha256[:12]}` |"
         )
     return "\n".join([head, *rows])

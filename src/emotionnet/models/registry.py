@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import InvalidInputError, ModelNotFoundError
 from ..labels import EMOTIONS
@@ -53,8 +53,10 @@ class WeightsFile:
 class ModelEntry:
     """A published EmotionNet checkpoint: weights, architecture, preprocessing and card.
 
-    ``onnx`` is an optional ONNX file of the same network (temperature included; float16 storage,
-    float32 arithmetic) that ONNX Runtime runs on CPUs without torch: the default CPU path.
+    ``onnx`` is an optional ONNX file of the same network (temperature included) that ONNX Runtime
+    runs on CPUs without torch: the default CPU path. ``onnx_precision`` says what it computes in:
+    ``"int8"`` (static, per-channel weights: :func:`emotionnet.models.export.quantize_int8`) or
+    ``"fp32"`` (float16 storage, float32 arithmetic). Metrics ending in ``_int8`` are that file's.
     """
 
     name: str
@@ -68,6 +70,13 @@ class ModelEntry:
     recipe: str = ""
     description: str = ""
     onnx: WeightsFile | None = None
+    onnx_precision: Literal["fp32", "int8"] = "fp32"
+
+    def __post_init__(self) -> None:
+        if self.onnx_precision not in ("fp32", "int8"):
+            raise InvalidInputError(
+                f"{self.name}: onnx_precision must be 'fp32' or 'int8', got {self.onnx_precision!r}"
+            )
 
     @property
     def files(self) -> tuple[WeightsFile, ...]:
@@ -207,13 +216,19 @@ register_model_entry(
             "privatetest_ferplus_acc_flip": 0.7015,
             "privatetest_ferplus_acc_tencrop": 0.7103,
             "privatetest_ferplus_ece_calibrated": 0.0202,
+            "publictest_acc_int8": 0.6935,
+            "privatetest_acc_int8": 0.7005,
+            "privatetest_acc_flip_int8": 0.7099,
+            "privatetest_acc_tencrop_int8": 0.7166,
+            "privatetest_ece_calibrated_int8": 0.0199,
         },
         onnx=WeightsFile(
-            "emotionnet_compact_fer2013.onnx",
-            "19535efe90ba0bcd7e741f281d9b001dd8783c60d3be4d7684944cf4f1407b9a",
-            9210859,
+            "emotionnet_compact_fer2013_int8.onnx",
+            "d6173cfeb16a063e3ad723067498d76e9affb9cc050fc11fe11c8dca0c26bce9",
+            4693823,
             bundled=True,
         ),
+        onnx_precision="int8",
         recipe="docs/models.md#emotionnet_compactfer2013-the-default",
         description=(
             "EmotionNet compact (4.6M params) trained on FER2013 train with emotionnet's own code "
@@ -246,13 +261,19 @@ register_model_entry(
             "privatetest_ferplus_ece_calibrated": 0.0128,
             "publictest_ferplus_acc": 0.8671,
             "publictest_acc": 0.6049,
+            "publictest_ferplus_acc_int8": 0.8653,
+            "privatetest_ferplus_acc_int8": 0.8588,
+            "privatetest_ferplus_acc_flip_int8": 0.8627,
+            "privatetest_ferplus_acc_tencrop_int8": 0.8661,
+            "privatetest_ferplus_ece_calibrated_int8": 0.0109,
         },
         onnx=WeightsFile(
-            "emotionnet_compact_ferplus.onnx",
-            "d77d89a76cee234ce45590da59c7322a1f1c5d6d44b6d6a21650104a13a276cc",
-            9210859,
+            "emotionnet_compact_ferplus_int8.onnx",
+            "035d0d1f75f621e5b55b7854233050e8bd5d5868c0b63bb1fe6a1172d8f40c23",
+            4693823,
             bundled=True,
         ),
+        onnx_precision="int8",
         recipe="docs/models.md#emotionnet_compactferplus-human-consensus",
         description=(
             "The default network fine-tuned for 25 epochs on the FER+ vote distributions (ten annotators "

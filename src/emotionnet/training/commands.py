@@ -41,14 +41,24 @@ def add_subcommands(sub: Any, formatter_class: type[argparse.HelpFormatter] = ar
     p.add_argument("--data", required=True, help="FER2013 image-folder root (with ferplus.csv for the FER+ column)")
     p.add_argument("--split", default="test", choices=["test", "val"], help="test = PrivateTest, val = PublicTest")
     p.add_argument("--tta", default="all", choices=["none", "flip", "tencrop", "all"], help="test-time views")
-    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16 = bfloat16 autocast")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16", "int8"],
+        help="auto: fp32 on torch, the shipped ONNX file's on onnxruntime; bf16 = bfloat16 autocast (torch); "
+        "int8 = the shipped int8 file, fp32 = a float32 export (onnxruntime)",
+    )
     p.add_argument(
         "--runtime",
         default="torch",
         choices=["torch", "onnxruntime"],
         help="onnxruntime: the model's shipped ONNX file (the CPU path), or a float32 export of other weights",
     )
-    p.add_argument("--onnx", metavar="FILE", help="with --runtime onnxruntime: run this .onnx file of --model instead")
+    p.add_argument(
+        "--onnx",
+        metavar="FILE",
+        help="with --runtime onnxruntime: run this .onnx file of --model instead (its own precision)",
+    )
     p.add_argument(
         "--fit-temperature",
         nargs="?",

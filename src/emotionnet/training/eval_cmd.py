@@ -45,11 +45,15 @@ def run(args: argparse.Namespace) -> int:
     model: EmotionNet | Ensemble | OnnxNetwork
     if args.runtime == "onnxruntime":
         if len(args.model) > 1 or args.precision == "bf16":
-            raise InvalidInputError("--runtime onnxruntime evaluates one model, in fp32 (no ensemble, no bf16)")
-        model = onnx_network(args.model[0], args.onnx)
+            raise InvalidInputError("--runtime onnxruntime evaluates one model, in fp32 or int8 (no ensemble, no bf16)")
+        if args.onnx and args.precision != "auto":
+            raise InvalidInputError("--onnx FILE computes in the file's own precision: leave --precision out")
+        model = onnx_network(args.model[0], args.onnx, precision=args.precision)
         name += f" on ONNX Runtime ({model.path.name if model.path else 'export'})"
     elif args.onnx:
         raise InvalidInputError("--onnx FILE runs on ONNX Runtime: add --runtime onnxruntime")
+    elif args.precision == "int8":
+        raise InvalidInputError("--precision int8 runs a model's shipped int8 ONNX file: add --runtime onnxruntime")
     else:
         members = [channels_last(load_model(m, device=args.device)) for m in args.model]
         model = members[0] if len(members) == 1 else Ensemble(members)
@@ -73,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         model, faces, labels, views=views, temperature=temperature, bf16=bf16, progress=not args.no_progress
     )
     split = "PrivateTest" if args.split == "test" else "PublicTest"
-    print(f"{name} on {split}" + ("" if args.runtime == "onnxruntime" else f", precision={args.precision}"))
+    precision = model.precision if isinstance(model, OnnxNetwork) else "bf16" if bf16 else "fp32"
+    print(f"{name} on {split}" + (f", precision={precision}" if precision else ""))
     print(benchmark_table(results))
     if "FER+" not in labels:
         print(f"(no FER+ column: {Path(args.data) / CSV_NAME} not found)")
@@ -82,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             fer = results["FER2013"].single
             cv2.imwrite(str(tmp), confusion_image(fer.confusion, f"{name} - {split} - FER2013 single crop"))
     if args.json:
-        meta = {"model": name, "members": args.model, "split": split, "precision": args.precision}
+        meta = {"model": name, "members": args.model, "split": split, "precision": precision}
         meta |= {"runtime": args.runtime, "onnx": args.onnx}
         with atomic_open(args.json, "w", kind="json") as f:
             f.write(json.dumps({**meta, **{k: v.to_dict() for k, v in results.items()}}, indent=2))
