@@ -316,6 +316,21 @@ def test_wide_script_chains_its_three_schedules_and_resumes(fer_dir: Path, tmp_p
     assert done.returncode == 0, done.stderr[-3000:]
     assert all((runs / s / "last.ckpt").read_bytes() == checkpoints[s] for s in stages if s != "wide-s0-ft2")
     assert (runs / "wide-s0-ft2" / "best" / "model.safetensors").is_file()  # the one stage cut short, redone
+    finish = script.with_name("finish_wide.sh")  # then what the decisions need, PublicTest only
+    done = subprocess.run(["bash", str(finish)], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    final = runs / "wide-final"
+    reports = {s: json.loads((final / f"{s}.val.json").read_text()) for s in stages[:3]}
+    assert all(r["split"] == "PublicTest" and r["FER2013"]["views"] for r in reports.values())
+    chosen, temperature = (final / "chosen.txt").read_text().split()
+    assert reports[chosen]["FER2013"]["accuracy"] == max(r["FER2013"]["accuracy"] for r in reports.values())
+    for entry in ("fer2013", "ferplus"):
+        config = json.loads((final / entry / "config.json").read_text())
+        int8 = json.loads((final / f"{entry}_int8.val.json").read_text())
+        assert config["input_size"] == 40 and int8["split"] == "PublicTest" and int8["onnx"].endswith("_int8.onnx")
+    assert json.loads((final / "fer2013" / "config.json").read_text())["temperature"] == float(temperature)
+    assert "PrivateTest" not in " ".join(p.read_text() for p in final.glob("*.json"))  # never looked at
+    assert "--split test" in done.stdout  # the commands for the one look, printed, not run
 
 
 @pytest.mark.slow
