@@ -107,6 +107,7 @@ def test_models_and_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
     ferplus = next(line for line in out.splitlines() if "emotionnet_compact.ferplus" in line)
     assert f"FER2013 {m['privatetest_acc']:.1%}" in ferplus  # judged on both label sets
     assert f"FER+ {m['privatetest_ferplus_acc']:.1%}" in ferplus
+    assert "CPU file int8" in ferplus  # what the CPU path computes in
     assert main(["predict", str(ASTRONAUT), "--model", "nope.nope"]) == 1  # the work failed: exit 1
     assert "Unknown model" in capsys.readouterr().err
 

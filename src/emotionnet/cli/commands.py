@@ -254,7 +254,8 @@ def models(args: argparse.Namespace) -> int:
         flag = " (default)" if name == DEFAULT_MODEL else ""
         scores = [f"{label} {m[key]:.1%}" for label, key in _BENCHMARKS if key in m]
         figures = f"  PrivateTest: {', '.join(scores)}" if scores else ""
-        print(f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params{figures}  [{where}]")
+        cpu = f", CPU file {entry.onnx_precision}" if entry.onnx is not None else ""
+        print(f"  {name}{flag}  {entry.num_params / 1e6:.1f}M params{figures}  [{where}{cpu}]")
     if not list_models():
         print("  (none registered)")
     print("face detectors:")
