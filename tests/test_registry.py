@@ -80,6 +80,14 @@ def test_register_model_entry_rules() -> None:
         )
     with pytest.raises(registry.InvalidInputError, match="40-hex"):
         registry.WeightsFile("x.safetensors", "0" * 64, 1, repo_id="a/b", revision="main")
+    with pytest.raises(registry.InvalidInputError, match="onnx_precision must be 'fp32' or 'int8'"):
+        registry.ModelEntry(
+            "emotionnet_compact.x",
+            entry.weights,
+            entry.architecture,
+            entry.preprocess,
+            onnx_precision="fp16",  # type: ignore[arg-type]
+        )
 
 
 @needs_fer2013
