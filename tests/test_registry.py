@@ -95,6 +95,7 @@ def test_shipped_model_accuracy_matches_its_card() -> None:
     """The default model, loaded through the public API, on a fixed 700-image PrivateTest subset."""
     from emotionnet.training.data import load_split
     from emotionnet.training.evaluate import predict_logits
+    from emotionnet.training.onnx_eval import onnx_network
 
     entry = registry.get_model_entry("default")
     test = load_split(FER2013, "test")
@@ -102,3 +103,7 @@ def test_shipped_model_accuracy_matches_its_card() -> None:
     subset = test.subset(pick)
     acc = float((predict_logits(load_model("default"), subset).argmax(1) == subset.labels).float().mean())
     assert abs(acc - entry.metrics["privatetest_subset700_acc"]) <= 0.01
+    shipped = onnx_network("default")  # the int8 file the CPU path runs
+    assert shipped.precision == "int8"
+    acc = float((predict_logits(shipped, subset).argmax(1) == subset.labels).float().mean())
+    assert abs(acc - entry.metrics["privatetest_subset700_acc_int8"]) <= 0.01

@@ -221,6 +221,7 @@ register_model_entry(
             "privatetest_acc_flip_int8": 0.7099,
             "privatetest_acc_tencrop_int8": 0.7166,
             "privatetest_ece_calibrated_int8": 0.0199,
+            "privatetest_subset700_acc_int8": 0.7114,
         },
         onnx=WeightsFile(
             "emotionnet_compact_fer2013_int8.onnx",
